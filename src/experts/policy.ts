@@ -1,0 +1,78 @@
+/** Policies that drive an Env: experts (privileged: they read the true sim), noisy experts, random. */
+import type { Observation } from '../env/types.ts';
+import type { WorldEnv } from '../env/world-env.ts';
+import { Rng } from '../rng.ts';
+
+export interface Policy {
+  readonly name: string;
+  /** Called after env.reset(); `seed` drives the policy's own randomness. */
+  reset(env: WorldEnv, seed: number): void;
+  /** Returns an action in [-1, 1]^n. */
+  act(obs: Observation, env: WorldEnv): Float64Array;
+}
+
+export class RandomPolicy implements Policy {
+  readonly name = 'random';
+  private rng = new Rng(0);
+  reset(_env: WorldEnv, seed: number): void {
+    this.rng = new Rng(seed, 'policy/random');
+  }
+  act(_obs: Observation, env: WorldEnv): Float64Array {
+    const a = new Float64Array(env.spec.action.names.length);
+    for (let i = 0; i < a.length; i++) a[i] = this.rng.uniform(-1, 1);
+    return a;
+  }
+}
+
+export interface NoiseOptions {
+  /** Std of Gaussian noise added to every expert action (default 0.3). */
+  sigma?: number;
+  /** Chance per step of starting a random segment (default 0.05). */
+  segmentProb?: number;
+  /** Random segment length in steps (default 5..15). */
+  segmentLen?: [number, number];
+}
+
+/**
+ * Expert + Gaussian noise + occasional random segments: diverse play data that still makes
+ * progress on the task (the random segments visit states the expert never would).
+ */
+export class NoisyExpert implements Policy {
+  readonly name = 'noisy-expert';
+  private rng = new Rng(0);
+  private segmentLeft = 0;
+  private segmentAction: Float64Array = new Float64Array(0);
+  private readonly sigma: number;
+  private readonly segmentProb: number;
+  private readonly segmentLen: [number, number];
+
+  constructor(private readonly expert: Policy, opts: NoiseOptions = {}) {
+    this.sigma = opts.sigma ?? 0.3;
+    this.segmentProb = opts.segmentProb ?? 0.05;
+    this.segmentLen = opts.segmentLen ?? [5, 15];
+  }
+
+  reset(env: WorldEnv, seed: number): void {
+    this.rng = new Rng(seed, 'policy/noisy-expert');
+    this.segmentLeft = 0;
+    this.expert.reset(env, seed);
+  }
+
+  act(obs: Observation, env: WorldEnv): Float64Array {
+    const base = this.expert.act(obs, env); // always query: stateful experts keep their phase
+    const n = base.length;
+    if (this.segmentLeft === 0 && this.rng.next() < this.segmentProb) {
+      const [lo, hi] = this.segmentLen;
+      this.segmentLeft = lo + this.rng.int(hi - lo + 1);
+      this.segmentAction = new Float64Array(n).map(() => this.rng.uniform(-1, 1));
+    }
+    const out = new Float64Array(n);
+    if (this.segmentLeft > 0) {
+      this.segmentLeft--;
+      out.set(this.segmentAction);
+      return out;
+    }
+    for (let i = 0; i < n; i++) out[i] = Math.max(-1, Math.min(1, base[i]! + this.sigma * this.rng.normal()));
+    return out;
+  }
+}
