@@ -70,7 +70,7 @@ function buildMjcf(s: TwoRoomScene): string {
     `<geom name="${name}" type="box" pos="${x} ${y} 0.05" size="${hx} ${hy} 0.05" rgba="${rgba(wall)}"/>`;
   return `<mujoco model="two-room">
   <size memory="512K"/>
-  <option timestep="0.01" gravity="0 0 0"/>
+  <option timestep="0.01" gravity="0 0 0" integrator="implicitfast"/>
   <worldbody>
     <camera name="top" pos="0 0 ${(1.04 * HALF) / Math.tan((22.5 * Math.PI) / 180)}" xyaxes="1 0 0 0 1 0" fovy="45"/>
     <geom name="floor" type="plane" size="${HALF} ${HALF} 0.1" rgba="${rgba(floor)}" contype="0" conaffinity="0"/>

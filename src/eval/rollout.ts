@@ -1,0 +1,89 @@
+/** Runs episodes of a policy in an env and summarises them. Browser-safe. */
+import type { Split } from '../env/types.ts';
+import type { WorldEnv } from '../env/world-env.ts';
+import type { Policy } from '../experts/policy.ts';
+import { wilson } from './stats.ts';
+
+export interface EpisodeResult {
+  seed: number;
+  success: boolean;
+  steps: number;
+  return: number;
+  /** Wall-clock seconds spent choosing actions (policy/planner time only). */
+  policySeconds: number;
+  seconds: number;
+  failure?: string;
+}
+
+export interface RolloutOptions {
+  seed: number;
+  split: Split;
+  /** Called with each observation's first camera image (for report strips). */
+  onFrame?: (rgb: Uint8Array, step: number) => void;
+}
+
+export function runEpisode(env: WorldEnv, policy: Policy, opts: RolloutOptions): EpisodeResult {
+  const t0 = performance.now();
+  let { obs } = env.reset({ seed: opts.seed, split: opts.split });
+  policy.reset(env, opts.seed);
+  const cam = `observation.images.${env.spec.cameras[0]!.name}` as const;
+  opts.onFrame?.(obs[cam]!, 0);
+  let ret = 0;
+  let policyMs = 0;
+  for (let t = 1; ; t++) {
+    const tp = performance.now();
+    const action = policy.act(obs, env);
+    policyMs += performance.now() - tp;
+    const r = env.step(action);
+    obs = r.obs;
+    ret += r.reward;
+    opts.onFrame?.(obs[cam]!, t);
+    if (r.terminated || r.truncated) {
+      const res: EpisodeResult = {
+        seed: opts.seed, success: r.info.success, steps: t, return: ret,
+        policySeconds: policyMs / 1000, seconds: (performance.now() - t0) / 1000,
+      };
+      if (r.info.failure) res.failure = r.info.failure;
+      return res;
+    }
+  }
+}
+
+export interface EvalSummary {
+  world: string;
+  policy: string;
+  split: Split;
+  episodes: number;
+  successes: number;
+  success_rate: number;
+  ci95: [number, number];
+  mean_episode_steps: number;
+  mean_return: number;
+  /** Successes per hour of robot time at the world's control rate. */
+  throughput_per_hour: number;
+  seconds_per_action: number;
+  wall_seconds: number;
+  failures: number;
+  seeds: number[];
+}
+
+export function summarize(world: string, fps: number, policy: string, split: Split, results: EpisodeResult[], wallSeconds: number): EvalSummary {
+  const n = results.length;
+  const k = results.filter((r) => r.success).length;
+  const steps = results.reduce((s, r) => s + r.steps, 0);
+  const robotHours = steps / fps / 3600;
+  return {
+    world, policy, split,
+    episodes: n,
+    successes: k,
+    success_rate: n ? k / n : 0,
+    ci95: wilson(k, n),
+    mean_episode_steps: n ? steps / n : 0,
+    mean_return: n ? results.reduce((s, r) => s + r.return, 0) / n : 0,
+    throughput_per_hour: robotHours > 0 ? k / robotHours : 0,
+    seconds_per_action: steps ? results.reduce((s, r) => s + r.policySeconds, 0) / steps : 0,
+    wall_seconds: wallSeconds,
+    failures: results.filter((r) => r.failure).length,
+    seeds: results.map((r) => r.seed),
+  };
+}

@@ -1,0 +1,36 @@
+/** Policy factory: `expert`, `noisy-expert` and `random` for every world. */
+import { oneOf } from '../errors.ts';
+import { NoisyExpert, RandomPolicy, type NoiseOptions, type Policy } from './policy.ts';
+import { TwoRoomExpert } from './two-room.ts';
+import { ReachExpert } from './reach.ts';
+import { PushTExpert } from './push-t.ts';
+
+const EXPERTS: Record<string, () => Policy> = {
+  'two-room': () => new TwoRoomExpert(),
+  reach: () => new ReachExpert(),
+  'push-t': () => new PushTExpert(),
+};
+
+export const POLICY_NAMES = ['expert', 'noisy-expert', 'random'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+export function isPolicyName(name: string): name is PolicyName {
+  return (POLICY_NAMES as readonly string[]).includes(name);
+}
+
+export function makePolicy(name: string, world: string, noise: NoiseOptions = {}): Policy {
+  const expert = EXPERTS[world];
+  if (!expert) throw oneOf('world', world, Object.keys(EXPERTS));
+  switch (name) {
+    case 'expert':
+      return expert();
+    case 'noisy-expert':
+      return new NoisyExpert(expert(), noise);
+    case 'random':
+      return new RandomPolicy();
+    default:
+      throw oneOf('policy', name, POLICY_NAMES);
+  }
+}
+
+export type { Policy, NoiseOptions } from './policy.ts';

@@ -1,0 +1,61 @@
+/** Runs many episodes of a named policy across worker threads; results come back in seed order. */
+import { availableParallelism } from 'node:os';
+import type { Split } from '../env/types.ts';
+import { WorldEnv } from '../env/world-env.ts';
+import { makePolicy, type NoiseOptions } from '../experts/index.ts';
+import { runEpisode, type EpisodeResult } from '../eval/rollout.ts';
+import { getWorld } from '../worlds/index.ts';
+import { Thread } from './thread.ts';
+
+export interface EpisodePoolOptions {
+  world: string;
+  policy: string;
+  split: Split;
+  seeds: number[];
+  workers?: number;
+  noise?: NoiseOptions;
+  size?: number;
+  /** Render observations (policies that read images need them; experts do not). */
+  images?: boolean;
+  onEpisode?: (r: EpisodeResult, done: number) => void;
+}
+
+export async function runEpisodes(o: EpisodePoolOptions): Promise<EpisodeResult[]> {
+  const nThreads = Math.max(1, Math.min(o.seeds.length, o.workers ?? availableParallelism()));
+  const results: EpisodeResult[] = new Array(o.seeds.length);
+  let done = 0;
+  const record = (i: number, r: EpisodeResult) => {
+    results[i] = r;
+    o.onEpisode?.(r, ++done);
+  };
+  const size = o.size ?? 64;
+  const images = o.images ?? false;
+  if (nThreads === 1) {
+    const env = await WorldEnv.create(getWorld(o.world), { size, images });
+    const policy = makePolicy(o.policy, o.world, o.noise);
+    try {
+      o.seeds.forEach((seed, i) => record(i, runEpisode(env, policy, { seed, split: o.split })));
+    } finally {
+      env.close();
+    }
+    return results;
+  }
+  const threads = Array.from({ length: nThreads }, () => new Thread());
+  try {
+    await Promise.all(threads.map((t) => t.call({
+      type: 'episode-setup', world: o.world, policy: o.policy, noise: o.noise ?? {}, split: o.split, size, images,
+    })));
+    // A shared queue: each thread takes the next seed when it finishes one. Each episode depends
+    // only on its seed, so the assignment does not change any result.
+    let next = 0;
+    await Promise.all(threads.map(async (t) => {
+      while (next < o.seeds.length) {
+        const i = next++;
+        record(i, await t.call<EpisodeResult>({ type: 'episode', seed: o.seeds[i]! }));
+      }
+    }));
+  } finally {
+    await Promise.all(threads.map((t) => t.close()));
+  }
+  return results;
+}

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decode } from 'fast-png';
+
+const bin = fileURLToPath(new URL('../bin/umwelt.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'umwelt-cli-'));
+writeFileSync(join(tmp, 'plain.txt'), 'not a folder');
+
+function umwelt(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('list --json describes every world', () => {
+  const r = umwelt('list', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { worlds: { name: string; splits: string[]; cameras: string[]; action_names: string[] }[] };
+  assert.deepEqual(j.worlds.map((w) => w.name).sort(), ['push-t', 'reach', 'two-room']);
+  for (const w of j.worlds) {
+    assert.deepEqual(w.splits, ['train', 'heldout']);
+    assert.ok(w.cameras.length >= 1 && w.action_names.length >= 1);
+  }
+});
+
+test('render writes a PNG of the requested size', () => {
+  const out = join(tmp, 'sub', 'frame.png');
+  const r = umwelt('render', '--world', 'push-t', '--split', 'heldout', '--seed', '7', '--out', out, '--size', '48');
+  assert.equal(r.code, 0, r.stderr);
+  const png = decode(readFileSync(out));
+  assert.equal(png.width, 48);
+  assert.equal(png.height, 48);
+  assert.equal(png.channels, 3);
+});
+
+test('eval --json has the contract shape', () => {
+  const r = umwelt('eval', '--world', 'two-room', '--policy', 'expert', '--split', 'heldout', '--episodes', '4', '--seed', '3', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as Record<string, unknown>;
+  for (const k of ['world', 'split', 'episodes', 'success_rate', 'ci95', 'mean_episode_steps', 'throughput_per_hour', 'seconds_per_action', 'seeds']) {
+    assert.ok(k in j, `missing ${k}`);
+  }
+  assert.equal(j.world, 'two-room');
+  assert.equal(j.episodes, 4);
+  assert.deepEqual(j.seeds, [3, 4, 5, 6]);
+  const ci = j.ci95 as number[];
+  assert.ok(ci[0]! <= (j.success_rate as number) && (j.success_rate as number) <= ci[1]!);
+});
+
+const bad: [string, string[], RegExp][] = [
+  ['unknown world', ['eval', '--world', 'mars', '--policy', 'expert'], /unknown world 'mars'[\s\S]*two-room/],
+  ['unknown split', ['eval', '--world', 'reach', '--policy', 'expert', '--split', 'test'], /unknown split 'test'[\s\S]*heldout/],
+  ['unknown policy', ['eval', '--world', 'reach', '--policy', 'genius'], /unknown policy 'genius'[\s\S]*noisy-expert/],
+  ['non-integer seed', ['render', '--world', 'reach', '--seed', '1.5', '--out', join(tmp, 'x.png')], /--seed must be a whole number/],
+  ['negative episodes', ['eval', '--world', 'reach', '--policy', 'expert', '--episodes', '-3'], /--episodes must be a whole number/],
+  ['zero episodes', ['eval', '--world', 'reach', '--policy', 'expert', '--episodes', '0'], /--episodes must be a whole number ≥ 1/],
+  ['unwritable output', ['render', '--world', 'reach', '--out', '/proc/umwelt/frame.png'], /cannot write/],
+  ['output under a file', ['render', '--world', 'reach', '--out', join(tmp, 'plain.txt', 'frame.png')], /cannot write .*ENOTDIR/],
+  ['unknown camera', ['render', '--world', 'reach', '--camera', 'side', '--out', join(tmp, 'y.png')], /unknown camera 'side'/],
+  ['unknown bench suite', ['bench', '--suite', 'gpu'], /unknown suite 'gpu'/],
+];
+for (const [what, args, pattern] of bad) {
+  test(`bad input: ${what} → one-line error, non-zero exit, no stack trace`, () => {
+    const r = umwelt(...args);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^error: /);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'stack trace leaked');
+    assert.ok(r.stderr.trim().split('\n').length <= 3, r.stderr);
+  });
+}

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorldEnv } from '../src/env/world-env.ts';
+import { ActionError, InputError } from '../src/errors.ts';
+import { makePolicy } from '../src/experts/index.ts';
+import { runEpisode } from '../src/eval/rollout.ts';
+import { Rng } from '../src/rng.ts';
+import { WORLD_NAMES, getWorld } from '../src/worlds/index.ts';
+import { SUCCESS_R as ROOM_R, type TwoRoomScene } from '../src/worlds/two-room.ts';
+import { SUCCESS_R as REACH_R, type ReachScene } from '../src/worlds/reach.ts';
+import { inverseKinematics } from '../src/experts/reach.ts';
+
+for (const name of WORLD_NAMES) {
+  const world = getWorld(name);
+
+  test(`${name}: train and heldout scenes never overlap`, () => {
+    for (const split of ['train', 'heldout'] as const) {
+      for (let seed = 0; seed < 300; seed++) {
+        const s = world.sampleScene(split, seed);
+        assert.equal(world.splitOf(s), split, `${split} seed ${seed} classified as ${world.splitOf(s)}`);
+      }
+    }
+  });
+
+  test(`${name}: same split/seed/actions give identical observation bytes and state`, async () => {
+    const run = async () => {
+      const env = await WorldEnv.create(world);
+      const rng = new Rng(42, 'test-actions');
+      let { obs } = env.reset({ seed: 7, split: 'heldout' });
+      const images: Buffer[] = [];
+      const key = `observation.images.${world.cameras[0]}` as const;
+      for (let t = 0; t < 15; t++) {
+        const r = env.step(world.actionNames.map(() => rng.uniform(-1, 1)));
+        obs = r.obs;
+        images.push(Buffer.from(obs[key]!));
+        if (r.terminated || r.truncated) break;
+      }
+      const state = Buffer.from(env.sim.getState().buffer);
+      env.close();
+      return { images: Buffer.concat(images), state, task: obs.task };
+    };
+    const a = await run();
+    const b = await run();
+    assert.ok(a.images.length > 0);
+    assert.ok(a.images.equals(b.images));
+    assert.ok(a.state.equals(b.state));
+    assert.equal(a.task, b.task);
+    assert.ok(a.task.length > 0);
+  });
+
+  test(`${name}: bad actions throw ActionError`, async () => {
+    const env = await WorldEnv.create(world, { images: false });
+    env.reset({ seed: 0 });
+    const n = world.actionNames.length;
+    assert.throws(() => env.step(new Array(n + 1).fill(0)), ActionError);
+    assert.throws(() => env.step([]), ActionError);
+    assert.throws(() => env.step(new Array(n).fill(Number.NaN)), /finite/);
+    assert.throws(() => env.step(new Array(n).fill(Infinity)), ActionError);
+    // Out-of-range values are clipped, not rejected.
+    assert.doesNotThrow(() => env.step(new Array(n).fill(5)));
+    env.close();
+  });
+}
+
+test('unknown world and policy names list the valid ones', () => {
+  assert.throws(() => getWorld('nope'), (e: unknown) => e instanceof InputError && /two-room/.test(e.hint ?? ''));
+  assert.throws(() => makePolicy('nope', 'reach'), (e: unknown) => e instanceof InputError && /noisy-expert/.test(e.hint ?? ''));
+});
+
+test('two-room: success check on constructed states', async () => {
+  const env = await WorldEnv.create(getWorld('two-room'), { images: false });
+  env.reset({ seed: 3, split: 'heldout' });
+  const s = env.scene as TwoRoomScene;
+  const q = env.sim.data.qpos;
+  const ctx = env.ctx;
+  q[0] = s.target[0] + 0.9 * ROOM_R; q[1] = s.target[1];
+  assert.equal(env.world.success(ctx), true);
+  q[0] = s.target[0] + 1.1 * ROOM_R;
+  assert.equal(env.world.success(ctx), false);
+  env.close();
+});
+
+test('reach: success check on constructed states (IK solutions touch the target)', async () => {
+  const env = await WorldEnv.create(getWorld('reach'), { images: false });
+  env.reset({ seed: 5, split: 'heldout' });
+  const s = env.scene as ReachScene;
+  const sols = inverseKinematics(s.target[0], s.target[1]);
+  assert.ok(sols && sols.length === 2);
+  const q = env.sim.data.qpos;
+  for (const [q1, q2] of sols) {
+    q[0] = q1; q[1] = q2;
+    assert.equal(env.world.success(env.ctx), true);
+  }
+  // Rotate the shoulder so the tip moves ~2× the threshold away.
+  q[0] = sols[0]![0] + (2 * REACH_R) / s.targetRadius;
+  assert.equal(env.world.success(env.ctx), false);
+  env.close();
+});
+
+for (const name of ['two-room', 'reach']) {
+  test(`${name}: expert succeeds and random mostly fails on held-out seeds`, async () => {
+    const env = await WorldEnv.create(getWorld(name), { images: false });
+    const expert = makePolicy('expert', name);
+    const random = makePolicy('random', name);
+    let e = 0, r = 0;
+    for (let seed = 100; seed < 120; seed++) {
+      if (runEpisode(env, expert, { seed, split: 'heldout' }).success) e++;
+      if (runEpisode(env, random, { seed, split: 'heldout' }).success) r++;
+    }
+    env.close();
+    assert.ok(e >= 19, `expert ${e}/20`);
+    assert.ok(r <= 5, `random ${r}/20`);
+  });
+}
