@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
+import { writeRobot } from './fixtures.ts';
 
 const bin = fileURLToPath(new URL('../bin/umwelt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'umwelt-cli-'));
@@ -51,7 +52,24 @@ test('eval --json has the contract shape', () => {
   assert.ok(ci[0]! <= (j.success_rate as number) && (j.success_rate as number) <= ci[1]!);
 });
 
+test('render --mjcf renders any MJCF file (includes + meshes) from its camera', () => {
+  const main = writeRobot(join(tmp, 'robot'));
+  const out = join(tmp, 'robot.png');
+  const r = umwelt('render', '--mjcf', main, '--camera', 'front', '--size', '32', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).camera, 'front');
+  const png = decode(readFileSync(out));
+  // The red mesh is in view: some pixel is clearly red.
+  let red = 0;
+  for (let i = 0; i < 32 * 32; i++) if (png.data[3 * i]! > 100 && png.data[3 * i + 1]! < 40) red++;
+  assert.ok(red > 0);
+});
+
+writeFileSync(join(tmp, 'broken.xml'), '<mujoco><worldbody><geom type="sphere" size="0.1"></worldbody>');
 const bad: [string, string[], RegExp][] = [
+  ['missing MJCF file', ['render', '--mjcf', join(tmp, 'absent.xml'), '--out', join(tmp, 'z.png')], /MJCF file not found/],
+  ['MJCF that does not parse', ['render', '--mjcf', join(tmp, 'broken.xml'), '--out', join(tmp, 'z.png')], /could not load MJCF file/],
+  ['render without a world or model', ['render', '--out', join(tmp, 'z.png')], /needs --world/],
   ['unknown world', ['eval', '--world', 'mars', '--policy', 'expert'], /unknown world 'mars'[\s\S]*two-room/],
   ['unknown split', ['eval', '--world', 'reach', '--policy', 'expert', '--split', 'test'], /unknown split 'test'[\s\S]*heldout/],
   ['unknown policy', ['eval', '--world', 'reach', '--policy', 'genius'], /unknown policy 'genius'[\s\S]*noisy-expert/],
