@@ -112,3 +112,19 @@ for (const name of ['two-room', 'reach']) {
     assert.ok(r <= 5, `random ${r}/20`);
   });
 }
+
+test('resets, forks and cameras free their MuJoCo memory (WASM heap stays flat)', async () => {
+  const env = await WorldEnv.create(getWorld('push-t'));
+  const cycle = (i: number) => {
+    env.reset({ seed: i, split: 'train' });
+    env.step([0.1, 0.2]);
+    const f = env.sim.fork();
+    f.step(2);
+    f.dispose();
+  };
+  for (let i = 0; i < 50; i++) cycle(i);
+  const heap = env.sim.data.qpos.buffer.byteLength;
+  for (let i = 50; i < 600; i++) cycle(i);
+  assert.equal(env.sim.data.qpos.buffer.byteLength, heap);
+  env.close();
+});
