@@ -6,6 +6,8 @@ import { renderCommand } from './commands/render.ts';
 import { evalCommand } from './commands/eval.ts';
 import { benchCommand } from './commands/bench.ts';
 import { demoCommand } from './commands/demo.ts';
+import { collectCommand } from './commands/collect.ts';
+import { datasetCommand } from './commands/dataset.ts';
 
 const debug = process.argv.includes('--debug');
 
@@ -15,7 +17,7 @@ const program = new Command('umwelt')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const add of [listCommand, renderCommand, evalCommand, benchCommand, demoCommand]) add(program);
+for (const add of [listCommand, renderCommand, evalCommand, collectCommand, datasetCommand, benchCommand, demoCommand]) add(program);
 
 function fail(err: unknown): never {
   if (err instanceof CommanderError) process.exit(err.exitCode);

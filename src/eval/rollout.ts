@@ -1,5 +1,6 @@
 /** Runs episodes of a policy in an env and summarises them. Browser-safe. */
-import type { Split } from '../env/types.ts';
+import type { Observation, Split, StepResult } from '../env/types.ts';
+import { EpisodeRecorder, type EpisodeData } from '../data/episode.ts';
 import type { WorldEnv } from '../env/world-env.ts';
 import type { Policy } from '../experts/policy.ts';
 import { wilson } from './stats.ts';
@@ -20,6 +21,8 @@ export interface RolloutOptions {
   split: Split;
   /** Called with each observation's first camera image (for report strips). */
   onFrame?: (rgb: Uint8Array, step: number) => void;
+  /** Called after every step with the observation the action was taken from. */
+  onStep?: (obs: Observation, action: Float64Array, result: StepResult) => void;
 }
 
 export function runEpisode(env: WorldEnv, policy: Policy, opts: RolloutOptions): EpisodeResult {
@@ -35,6 +38,7 @@ export function runEpisode(env: WorldEnv, policy: Policy, opts: RolloutOptions):
     const action = policy.act(obs, env);
     policyMs += performance.now() - tp;
     const r = env.step(action);
+    opts.onStep?.(obs, action, r);
     obs = r.obs;
     ret += r.reward;
     opts.onFrame?.(obs[cam]!, t);
@@ -86,4 +90,18 @@ export function summarize(world: string, fps: number, policy: string, split: Spl
     failures: results.filter((r) => r.failure).length,
     seeds: results.map((r) => r.seed),
   };
+}
+
+/** Runs one episode and records every frame (all cameras, state, action, next.*) for a dataset. */
+export function recordEpisode(env: WorldEnv, policy: Policy, opts: RolloutOptions): { result: EpisodeResult; episode: EpisodeData } {
+  const rec = new EpisodeRecorder(env.spec.robot, env.spec.cameras.map((c) => c.name));
+  const result = runEpisode(env, policy, {
+    ...opts,
+    onStep: (obs, action, r) => {
+      rec.observe(obs);
+      rec.record(action, r);
+      opts.onStep?.(obs, action, r);
+    },
+  });
+  return { result, episode: rec.finish() };
 }

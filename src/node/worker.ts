@@ -7,7 +7,7 @@ import { WorldEnv } from '../env/world-env.ts';
 import type { ResetOptions, Split } from '../env/types.ts';
 import { UmweltError } from '../errors.ts';
 import { makePolicy, type NoiseOptions } from '../experts/index.ts';
-import { runEpisode } from '../eval/rollout.ts';
+import { recordEpisode, runEpisode } from '../eval/rollout.ts';
 import { getWorld } from '../worlds/index.ts';
 
 export type WorkerRequest =
@@ -15,7 +15,8 @@ export type WorkerRequest =
   | { type: 'reset'; opts: (ResetOptions | null)[] }
   | { type: 'step'; actions: (number[] | null)[] }
   | { type: 'episode-setup'; world: string; policy: string; noise: NoiseOptions; split: Split; size: number; images: boolean }
-  | { type: 'episode'; seed: number };
+  | { type: 'episode'; seed: number }
+  | { type: 'record'; seed: number };
 
 export type WorkerReply =
   | { type: 'ok'; value: unknown }
@@ -44,6 +45,10 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'episode': {
       if (!episode) throw new Error('episode-setup must come first');
       return runEpisode(episode.env, episode.policy, { seed: req.seed, split: episode.split });
+    }
+    case 'record': {
+      if (!episode) throw new Error('episode-setup must come first');
+      return recordEpisode(episode.env, episode.policy, { seed: req.seed, split: episode.split });
     }
   }
 }

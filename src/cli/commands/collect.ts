@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import type { Split } from '../../env/types.ts';
+import { isPolicyName, POLICY_NAMES } from '../../experts/index.ts';
+import { oneOf } from '../../errors.ts';
+import { collectDataset } from '../../node/collect.ts';
+import { getWorld } from '../../worlds/index.ts';
+import { pct, printJson, progress, splitArg, wholeNumber } from '../util.ts';
+
+export function collectCommand(program: Command): void {
+  program
+    .command('collect')
+    .description('record episodes of a policy as a LeRobot v3.0 dataset (crash-safe; --append resumes)')
+    .requiredOption('--world <name>', 'world name (see umwelt list)')
+    .requiredOption('--policy <name>', `policy: ${POLICY_NAMES.join(' | ')}`)
+    .option('--episodes <n>', 'episodes to record (added to the dataset with --append)', wholeNumber('--episodes', 1), 50)
+    .option('--split <split>', 'train | heldout', splitArg, 'train')
+    .option('--seed <n>', 'base seed: episode i of the dataset uses seed + i', wholeNumber('--seed'), 0)
+    .requiredOption('--out <dir>', 'dataset folder')
+    .option('--append', 'add episodes to an existing dataset (also completes an interrupted one)')
+    .option('--video', 'store camera frames as MP4 (ffmpeg, h264) instead of PNG bytes in the parquet')
+    .option('--size <px>', 'camera image size', wholeNumber('--size', 8), 64)
+    .option('--workers <n>', 'worker threads (default: CPU cores)', wholeNumber('--workers', 1))
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (o: { world: string; policy: string; episodes: number; split: Split; seed: number; out: string; append?: boolean; video?: boolean; size: number; workers?: number; json?: boolean }) => {
+      const world = getWorld(o.world);
+      if (!isPolicyName(o.policy)) throw oneOf('policy', o.policy, POLICY_NAMES);
+      const bar = progress(`collect ${world.name}/${o.policy}`, o.episodes);
+      let s;
+      try {
+        s = await collectDataset({ ...o, world: world.name, onEpisode: () => bar.tick() });
+      } finally {
+        bar.stop();
+      }
+      if (o.json) return printJson(s);
+      console.log(`${s.out}: +${s.added} episodes (${pct(s.success_rate)} success) → ${s.total_episodes} episodes, ${s.total_frames} frames, ${s.seconds.toFixed(1)} s`);
+    });
+}
