@@ -122,8 +122,10 @@ export async function validateDataset(dir: string): Promise<ValidationReport> {
 
   // Stats: every numeric feature present; a count that lags the frames is a stale file, not damage.
   const stats = ds.statsJson();
-  if (!stats) errors.push('meta/stats.json: missing');
-  else {
+  if (!stats) {
+    // v2.1 keeps per-episode stats in episodes_stats.jsonl; stats.json is optional there.
+    if (info.codebase_version === 'v3.0' && n > 0) errors.push('meta/stats.json: missing');
+  } else if (n > 0) {
     for (const [key, f] of Object.entries(info.features)) {
       if (f.dtype === 'string') continue;
       const s = stats[key];

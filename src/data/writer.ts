@@ -10,7 +10,7 @@
  * deleting anything.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { InputError } from '../errors.ts';
 import type { EpisodeData } from './episode.ts';
@@ -121,7 +121,7 @@ export function tasksTable(tasks: string[]): Uint8Array {
 }
 
 /** Data-file columns for a set of episodes' frames given as rows (used when compacting). */
-function rowsToColumns(rows: Record<string, unknown>[], features: Features): Column[] {
+export function rowsToColumns(rows: Record<string, unknown>[], features: Features): Column[] {
   return Object.entries(features)
     .filter(([, f]) => f.dtype !== 'video')
     .map(([key, f]) => ({ name: key, kind: columnKind(f), data: rows.map((r) => r[key]) }));
@@ -235,7 +235,9 @@ export class DatasetWriter {
     for (const [key, f] of Object.entries(features)) {
       if (f.dtype !== 'video') continue;
       const slot = (this.videoSlots[key] = nextSlot(this.videoSlots[key], this.info.chunks_size));
-      await encodeVideo(this.path(VIDEO_PATH, slot, key), e.images[key]!, {
+      const videoPath = this.path(VIDEO_PATH, slot, key);
+      mkdirSync(dirname(videoPath), { recursive: true });
+      await encodeVideo(videoPath, e.images[key]!, {
         ...this.videoOpts, fps: this.info.fps, width: f.shape[1]!, height: f.shape[0]!,
       });
       videos[key] = { chunk: slot.chunk, file: slot.file, from_timestamp: 0, to_timestamp: n / this.info.fps };

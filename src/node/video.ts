@@ -26,7 +26,7 @@ export interface VideoEncodeOptions {
   fps: number;
   width: number;
   height: number;
-  /** 'h264' (libx264, default) or 'av1' (libsvtav1, or libaom-av1 for yuv444p / when SVT is absent). */
+  /** 'h264' (libx264, default) or 'av1' (libsvtav1; libaom-av1 for yuv444p, sizes under 64×64 or when SVT is absent). */
   codec?: VideoCodec;
   /** Constant rate factor: lower is better quality. h264: 0–51 (0 = lossless coding), default 23; av1: 1–63, default 30. */
   crf?: number;
