@@ -65,6 +65,27 @@ test('render --mjcf renders any MJCF file (includes + meshes) from its camera', 
   assert.ok(red > 0);
 });
 
+test('collect --json, dataset info --json and dataset validate', () => {
+  const out = join(tmp, 'ds');
+  const r = umwelt('collect', '--world', 'reach', '--policy', 'expert', '--episodes', '3', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.total_episodes, 3);
+  assert.equal(s.success_rate, 1);
+  const info = JSON.parse(umwelt('dataset', 'info', out, '--json').stdout);
+  assert.equal(info.version, 'v3.0');
+  assert.equal(info.episodes, 3);
+  assert.deepEqual(info.features['observation.images.top'], { dtype: 'image', shape: [64, 64, 3] });
+  const v = umwelt('dataset', 'validate', out, '--json');
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal(JSON.parse(v.stdout).ok, true);
+  const again = umwelt('collect', '--world', 'reach', '--policy', 'expert', '--episodes', '2', '--out', out);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /already holds a dataset[\s\S]*--append/);
+  const wrongWorld = umwelt('collect', '--world', 'two-room', '--policy', 'expert', '--episodes', '1', '--out', out, '--append');
+  assert.match(wrongWorld.stderr, /holds reach episodes/);
+});
+
 writeFileSync(join(tmp, 'broken.xml'), '<mujoco><worldbody><geom type="sphere" size="0.1"></worldbody>');
 const bad: [string, string[], RegExp][] = [
   ['missing MJCF file', ['render', '--mjcf', join(tmp, 'absent.xml'), '--out', join(tmp, 'z.png')], /MJCF file not found/],
@@ -79,6 +100,9 @@ const bad: [string, string[], RegExp][] = [
   ['unwritable output', ['render', '--world', 'reach', '--out', '/proc/umwelt/frame.png'], /cannot write/],
   ['output under a file', ['render', '--world', 'reach', '--out', join(tmp, 'plain.txt', 'frame.png')], /cannot write .*ENOTDIR/],
   ['unknown camera', ['render', '--world', 'reach', '--camera', 'side', '--out', join(tmp, 'y.png')], /unknown camera 'side'/],
+  ['dataset info on a folder that is not a dataset', ['dataset', 'info', tmp], /is not a LeRobot dataset/],
+  ['dataset validate on a missing folder', ['dataset', 'validate', join(tmp, 'nope')], /dataset folder not found/],
+  ['collect with an unknown codec', ['collect', '--world', 'reach', '--policy', 'expert', '--out', join(tmp, 'c'), '--video', '--codec', 'vp9'], /unknown codec 'vp9'/],
   ['unknown bench suite', ['bench', '--suite', 'gpu'], /unknown suite 'gpu'/],
 ];
 for (const [what, args, pattern] of bad) {

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { availableParallelism, cpus } from 'node:os';
 import { oneOf } from '../../errors.ts';
 import { benchSim, type Metrics } from '../../../bench/sim.ts';
+import { benchData } from '../../../bench/data.ts';
 import { printJson } from '../util.ts';
 
 const SUITES: Record<string, (log: (s: string) => void) => Promise<Record<string, Metrics>>> = {
   sim: (log) => benchSim({ log }),
+  data: (log) => benchData({ log }),
 };
 
 function table(results: Record<string, Record<string, Metrics>>): string {

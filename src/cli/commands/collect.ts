@@ -18,16 +18,20 @@ export function collectCommand(program: Command): void {
     .requiredOption('--out <dir>', 'dataset folder')
     .option('--append', 'add episodes to an existing dataset (also completes an interrupted one)')
     .option('--video', 'store camera frames as MP4 (ffmpeg, h264) instead of PNG bytes in the parquet')
+    .option('--codec <codec>', 'video codec with --video: h264 | av1', (v: string) => {
+      if (v !== 'h264' && v !== 'av1') throw oneOf('codec', v, ['h264', 'av1']);
+      return v;
+    }, 'h264')
     .option('--size <px>', 'camera image size', wholeNumber('--size', 8), 64)
     .option('--workers <n>', 'worker threads (default: CPU cores)', wholeNumber('--workers', 1))
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { world: string; policy: string; episodes: number; split: Split; seed: number; out: string; append?: boolean; video?: boolean; size: number; workers?: number; json?: boolean }) => {
+    .action(async (o: { world: string; policy: string; episodes: number; split: Split; seed: number; out: string; append?: boolean; video?: boolean; codec: 'h264' | 'av1'; size: number; workers?: number; json?: boolean }) => {
       const world = getWorld(o.world);
       if (!isPolicyName(o.policy)) throw oneOf('policy', o.policy, POLICY_NAMES);
       const bar = progress(`collect ${world.name}/${o.policy}`, o.episodes);
       let s;
       try {
-        s = await collectDataset({ ...o, world: world.name, onEpisode: () => bar.tick() });
+        s = await collectDataset({ ...o, videoCodec: o.codec, world: world.name, onEpisode: () => bar.tick() });
       } finally {
         bar.stop();
       }
