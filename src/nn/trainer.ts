@@ -1,0 +1,77 @@
+/**
+ * Trainer: one jit'd step = value-and-grad of the loss + AdamW update (+ optional EMA), with the
+ * jax-js ownership handled here so model code cannot leak: the step consumes the current
+ * parameters/optimizer state and returns new ones, which the trainer keeps; per-step scalars are
+ * array arguments; every step is synced (jax-js is lazy, unsynced steps pile up buffers).
+ */
+import './polyfills.ts';
+import { blockUntilReady, jit, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import { adamHyper, adamwUpdate, emaUpdate, initAdam, type AdamState, type AdamWConfig, type Tree } from './optim.ts';
+
+type A = np.Array;
+
+/** loss(params, ...batch) → scalar array; must follow jax-js ownership (consume its arguments). */
+export type LossFn<P extends Tree> = (params: P, ...batch: A[]) => A;
+
+export interface TrainerOptions {
+  optimizer: AdamWConfig;
+  /** Keep an EMA of the parameters with this decay (e.g. 0.99); undefined: no EMA. */
+  emaDecay?: number;
+}
+
+export interface StepStats {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  lr: number;
+}
+
+export class Trainer<P extends Tree> {
+  params: P;
+  opt: AdamState<P>;
+  ema: P | undefined;
+  step = 0;
+  readonly options: TrainerOptions;
+  private readonly stepFn: (params: P, opt: AdamState<P>, ema: P | null, lr: A, bc1: A, bc2: A, decay: A, ...batch: A[]) => [A, P, AdamState<P>, P | null, A];
+
+  constructor(loss: LossFn<P>, params: P, options: TrainerOptions, state?: { opt: AdamState<P>; ema?: P; step: number }) {
+    this.options = options;
+    this.params = params;
+    this.opt = state?.opt ?? initAdam(params);
+    this.step = state?.step ?? 0;
+    this.ema = options.emaDecay !== undefined ? (state?.ema ?? tree.map((p: A) => p.ref.add(0), params) as P) : undefined;
+    const grad = valueAndGrad(loss) as unknown as (p: P, ...batch: A[]) => [A, P];
+    // One jit for the whole step (EMA included): eager jax-js ops leak, and one program means
+    // one sync point.
+    const step = (p: P, o: AdamState<P>, e: P | null, lr: A, bc1: A, bc2: A, decay: A, ...batch: A[]) => {
+      const [value, grads] = grad(tree.ref(p), ...batch);
+      const r = adamwUpdate(p, grads, o, lr, bc1, bc2, options.optimizer);
+      let ema: P | null = null;
+      if (e) ema = emaUpdate(e, tree.ref(r.params), decay);
+      else decay.dispose();
+      return [value, r.params, r.state, ema, r.gradNorm];
+    };
+    this.stepFn = jit(step as never) as unknown as Trainer<P>['stepFn'];
+  }
+
+  /** One optimisation step on a batch (the batch arrays are consumed). */
+  async train(...batch: A[]): Promise<StepStats> {
+    this.step++;
+    const h = adamHyper(this.options.optimizer, this.step);
+    const [loss, params, opt, ema, gradNorm] = this.stepFn(this.params, this.opt, this.ema ?? null,
+      np.array(h.lr), np.array(h.bc1), np.array(h.bc2), np.array(this.options.emaDecay ?? 0), ...batch);
+    this.params = params;
+    this.opt = opt;
+    this.ema = ema ?? undefined;
+    await blockUntilReady([this.params, this.opt, this.ema ?? []]);
+    const [l, g] = await Promise.all([loss.data(), gradNorm.data()]);
+    return { step: this.step, loss: l[0]!, gradNorm: g[0]!, lr: h.lr };
+  }
+
+  /** Releases every array the trainer holds. */
+  dispose(): void {
+    tree.dispose(this.params);
+    tree.dispose(this.opt);
+    if (this.ema) tree.dispose(this.ema);
+  }
+}
