@@ -68,6 +68,13 @@ export class Trainer<P extends Tree> {
     return { step: this.step, loss: l[0]!, gradNorm: g[0]!, lr: h.lr };
   }
 
+  /** The trees a checkpoint needs to resume exactly (arrays are not copied: take refs to keep). */
+  stateTrees(): Record<string, Tree> {
+    const trees: Record<string, Tree> = { params: this.params, 'opt.m': this.opt.m, 'opt.v': this.opt.v };
+    if (this.ema) trees.ema = this.ema;
+    return trees;
+  }
+
   /** Releases every array the trainer holds. */
   dispose(): void {
     tree.dispose(this.params);

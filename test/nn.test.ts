@@ -1,0 +1,235 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '../src/nn/polyfills.ts';
+import { defaultDevice, jit, numpy as np, tree, valueAndGrad, type JsTree } from '@jax-js/jax';
+import { startBackends } from '../src/nn/runtime.ts';
+import {
+  attention, conv2d, embed, initAttention, initConv2d, initEmbedding, initLayerNorm, initLinear, initMLP,
+  initResidualMLP, initTransformerBlock, layerNorm, linear, maskBias, mlp, residualMLP, transformerBlock,
+  conv2dFlops, linearFlops, sinusoidal,
+} from '../src/nn/layers.ts';
+import { initArray } from '../src/nn/init.ts';
+import { adamwUpdate, emaUpdate, initAdam, learningRate } from '../src/nn/optim.ts';
+import { Trainer } from '../src/nn/trainer.ts';
+import { decodeCheckpoint, fromNamed, namedLeaves, restoreTree } from '../src/nn/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../src/node/checkpoint.ts';
+import { ComputeLedger } from '../src/ledger/ledger.ts';
+import { InputError } from '../src/errors.ts';
+import { Rng } from '../src/rng.ts';
+
+type A = np.Array;
+const F64 = np.float64;
+await startBackends();
+defaultDevice('wasm');
+
+function hostData(a: A): Float64Array {
+  return Float64Array.from(a.ref.dataSync() as ArrayLike<number>);
+}
+
+/**
+ * Compares valueAndGrad against central finite differences in float64 at a few random
+ * coordinates of every parameter. The loss is Σ f(p, x) ⊙ R with a fixed random R.
+ */
+async function gradCheck<P extends JsTree<A>>(name: string, params: P, f: (p: P, x: A) => A, x: A, tol = 1e-5) {
+  const out = f(tree.ref(params), x.ref);
+  const r = initArray(99, `${name}.R`, out.shape, { normal: 1 }, F64);
+  out.dispose();
+  const loss = (p: P, xx: A, rr: A) => f(p, xx).mul(rr).sum();
+  const lossJit = jit(loss);
+  const [, grads] = valueAndGrad(loss)(tree.ref(params) as never, x.ref, r.ref) as [A, P];
+  const leaves = namedLeaves(params);
+  const gleaves = new Map(namedLeaves(grads).map(([n, g]) => [n, hostData(g)]));
+  const rng = new Rng(7, name);
+  // jax-js float64 tanh/exp are only accurate to ~1e-8 and worse, so a tiny step amplifies that
+  // noise (≈ error/h). A larger step with Richardson extrapolation of central differences keeps
+  // the truncation error O(h⁴) and the noise small.
+  const h = 2e-2;
+  for (const [leafName, leaf] of leaves) {
+    const base = hostData(leaf);
+    const g = gleaves.get(leafName)!;
+    for (let k = 0; k < 4; k++) {
+      const i = rng.int(base.length);
+      const at = (delta: number) => {
+        const d = Float64Array.from(base);
+        d[i]! += delta;
+        const p2 = fromNamed(params, (n, a) => (n === leafName ? np.array(d).reshape(leaf.shape) : a.ref));
+        return (lossJit(p2 as never, x.ref, r.ref).dataSync() as Float64Array)[0]!;
+      };
+      const central = (step: number) => (at(step) - at(-step)) / (2 * step);
+      const numeric = (4 * central(h / 2) - central(h)) / 3;
+      const analytic = g[i]!;
+      const err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
+      assert.ok(err < tol, `${name}: d/d${leafName}[${i}] analytic ${analytic} vs numeric ${numeric} (rel ${err.toExponential(2)})`);
+    }
+  }
+  tree.dispose(grads);
+  tree.dispose(params);
+  x.dispose();
+  r.dispose();
+}
+
+test('gradients of every module match finite differences (float64)', async () => {
+  const x = (shape: number[], s = 1) => initArray(s, `x${shape}`, shape, { normal: 1 }, F64);
+  await gradCheck('linear', initLinear(1, 'lin', 5, 3, 'lecun', F64), linear, x([4, 5]));
+  await gradCheck('mlp', initMLP(2, 'mlp', [4, 6, 3], 'tanh', F64), (p, xx) => mlp(p, xx, 'tanh'), x([3, 4]));
+  await gradCheck('layernorm', { ...initLayerNorm(3, 'ln', 6, F64), g: initArray(3, 'g', [6], { normal: 1 }, F64) }, layerNorm, x([2, 6]));
+  await gradCheck('residual', initResidualMLP(4, 'res', 6, 8, F64), residualMLP, x([2, 6]), 1e-4);
+  const conv = { inChannels: 2, outChannels: 3, kernel: 3, stride: 2, padding: 1 };
+  await gradCheck('conv2d', initConv2d(5, 'conv', conv, F64), (p, xx) => conv2d(p, xx, conv), x([2, 6, 6, 2]));
+  const conv1 = { inChannels: 2, outChannels: 2, kernel: 2, stride: 1, padding: 0 };
+  await gradCheck('conv2d-s1', initConv2d(6, 'conv1', conv1, F64), (p, xx) => conv2d(p, xx, conv1), x([1, 4, 4, 2]));
+  await gradCheck('attention-causal', initAttention(7, 'attn', 8, F64), (p, xx) => attention(p, xx, 2, maskBias(4, 'causal', F64)), x([2, 4, 8]), 1e-4);
+  await gradCheck('transformer-blockcausal', initTransformerBlock(8, 'tb', 8, 16, F64), (p, xx) => transformerBlock(p, xx, 2, maskBias(4, { blockCausal: 2 }, F64)), x([1, 4, 8]), 1e-4);
+  const ids = np.array(new Int32Array([1, 3, 3, 0]));
+  await gradCheck('embedding', initEmbedding(9, 'emb', 5, 3, F64), (p) => embed(p, ids.ref), x([1]));
+});
+
+test('attention masks: causal and block-causal outputs ignore the future', async () => {
+  const p = initAttention(1, 'a', 8);
+  const xa = initArray(2, 'xa', [1, 6, 8], { normal: 1 });
+  // Changing token 5 must not change outputs 0..3 under block-causal(2) (blocks {0,1},{2,3},{4,5}).
+  const xb = np.concatenate([xa.ref.slice([], [0, 5], []), initArray(3, 'other', [1, 1, 8], { normal: 1 })], 1);
+  for (const [mask, unaffected] of [['causal', 5], [{ blockCausal: 2 }, 4]] as const) {
+    const ya = hostData(attention(tree.ref(p), xa.ref, 2, maskBias(6, mask)));
+    const yb = hostData(attention(tree.ref(p), xb.ref, 2, maskBias(6, mask)));
+    for (let i = 0; i < unaffected * 8; i++) assert.ok(Math.abs(ya[i]! - yb[i]!) < 1e-6, `${JSON.stringify(mask)} leaked the future at ${i}`);
+    assert.ok(Math.abs(ya[6 * 8 - 1]! - yb[6 * 8 - 1]!) > 1e-6);
+  }
+  const s = hostData(sinusoidal([0, 1], 4));
+  assert.deepEqual(Array.from(s.subarray(0, 4)), [0, 0, 1, 1]);
+});
+
+test('AdamW, clipping, schedule and EMA match hand-computed values', async () => {
+  const cfg = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.5, clipNorm: 1.0 };
+  let params = { w: np.array([[1, -2], [0.5, 3]]), b: np.array([0.25, -0.5]) };
+  let state = initAdam(params);
+  const grads = [[[3, 0], [0, 4], [1, -1]], [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]]; // (w rows, b) per step
+  // Hand computation in float64.
+  const w = [1, -2, 0.5, 3], b = [0.25, -0.5];
+  const mw = [0, 0, 0, 0], vw = [0, 0, 0, 0], mb = [0, 0], vb = [0, 0];
+  for (let t = 1; t <= 2; t++) {
+    const gw = [...grads[t - 1]![0]!, ...grads[t - 1]![1]!], gb = grads[t - 1]![2]!;
+    const norm = Math.hypot(...gw, ...gb);
+    const scale = Math.min(1, 1 / (norm + 1e-6));
+    const bc1 = 1 - 0.9 ** t, bc2 = 1 - 0.99 ** t;
+    const upd = (p: number[], m: number[], v: number[], g: number[], decay: boolean) => p.forEach((_, i) => {
+      const gi = g[i]! * scale;
+      m[i] = 0.9 * m[i]! + 0.1 * gi;
+      v[i] = 0.99 * v[i]! + 0.01 * gi * gi;
+      p[i] = p[i]! - 0.1 * (m[i]! / bc1 / (Math.sqrt(v[i]! / bc2) + 1e-8) + (decay ? 0.5 * p[i]! : 0));
+    });
+    upd(w, mw, vw, gw, true);
+    upd(b, mb, vb, gb, false);
+    const r = adamwUpdate(params, { w: np.array(grads[t - 1]!.slice(0, 2)), b: np.array(grads[t - 1]![2]!) }, state, np.array(0.1), np.array(bc1), np.array(bc2), cfg);
+    assert.ok(Math.abs((r.gradNorm.dataSync() as Float32Array)[0]! - norm) < 1e-5);
+    params = r.params;
+    state = r.state;
+  }
+  const gotW = hostData(params.w), gotB = hostData(params.b);
+  w.forEach((v, i) => assert.ok(Math.abs(gotW[i]! - v) < 1e-5, `w[${i}] ${gotW[i]} vs ${v}`));
+  b.forEach((v, i) => assert.ok(Math.abs(gotB[i]! - v) < 1e-5, `b[${i}] ${gotB[i]} vs ${v}`));
+  tree.dispose([params, state]);
+
+  const sched = { lr: 1, warmupSteps: 10, totalSteps: 110, minLrRatio: 0.1 };
+  assert.equal(learningRate(sched, 5), 0.5);
+  assert.equal(learningRate(sched, 10), 1);
+  assert.ok(Math.abs(learningRate(sched, 60) - 0.55) < 1e-12);
+  assert.ok(Math.abs(learningRate(sched, 110) - 0.1) < 1e-12);
+  const e = emaUpdate({ a: np.array([1, 2]) }, { a: np.array([3, 6]) }, np.array(0.75));
+  assert.deepEqual(Array.from(hostData(e.a)), [1.5, 3]);
+  e.a.dispose();
+});
+
+function tinyTask(seed: number) {
+  const params = initMLP(seed, 'mlp', [6, 16, 2], 'tanh');
+  const loss = (p: typeof params, x: A, y: A) => np.square(mlp(p, x, 'tanh').sub(y)).mean();
+  const batch = (step: number) => [initArray(step, 'bx', [8, 6], { normal: 1 }), initArray(step, 'by', [8, 2], { normal: 1 })] as const;
+  return { params, loss, batch };
+}
+
+test('checkpoints: round trip, resume bit-identically, one-line errors on mismatch', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'umwelt-ckpt-'));
+  const opt = { optimizer: { lr: 0.01, warmupSteps: 2, totalSteps: 10 }, emaDecay: 0.9 };
+  const run = async (steps: number, from?: string) => {
+    const t = tinyTask(1);
+    let trainer: Trainer<typeof t.params>;
+    if (from) {
+      const ck = loadCheckpoint(from);
+      const restored = restoreTree(ck, 'params', t.params);
+      trainer = new Trainer(t.loss, restored, opt, { opt: { m: restoreTree(ck, 'opt.m', t.params), v: restoreTree(ck, 'opt.v', t.params) }, ema: restoreTree(ck, 'ema', t.params), step: ck.meta.step });
+      tree.dispose(t.params);
+    } else trainer = new Trainer(t.loss, t.params, opt);
+    while (trainer.step < steps) {
+      const [bx, by] = t.batch(trainer.step);
+      await trainer.train(bx, by);
+    }
+    return trainer;
+  };
+  const straight = await run(6);
+  const half = await run(3);
+  const path = join(dir, 'ckpt.safetensors');
+  await saveCheckpoint(path, half.stateTrees(), { format: 'umwelt-checkpoint/1', step: half.step, config: { dims: [6, 16, 2] } });
+  const resumed = await run(6, path);
+  const bytes = async (tr: { stateTrees(): Record<string, JsTree<A>> }) => Buffer.concat(await Promise.all(namedLeaves(tr.stateTrees()).map(async ([, a]) => (d => Buffer.from(d.buffer, d.byteOffset, d.byteLength))(await a.ref.data()))));
+  assert.ok((await bytes(resumed)).equals(await bytes(straight)), 'resumed training diverged from the uninterrupted run');
+  const ck = loadCheckpoint(path);
+  assert.equal(ck.meta.step, 3);
+  assert.deepEqual(ck.meta.config, { dims: [6, 16, 2] });
+  // Wrong model: shape mismatch names the tensor.
+  const other = initMLP(1, 'mlp', [6, 32, 2], 'tanh');
+  assert.throws(() => restoreTree(ck, 'params', other), (e: unknown) => e instanceof InputError && /tensor 'params\.layers\.0\.[bw]' has shape \[(6,)?16\], the model expects \[(6,)?32\]/.test(e.message));
+  tree.dispose(other);
+  const raw = readFileSync(path);
+  writeFileSync(join(dir, 'cut.safetensors'), raw.subarray(0, raw.length - 10));
+  assert.throws(() => loadCheckpoint(join(dir, 'cut.safetensors')), (e: unknown) => e instanceof InputError && /truncated/.test(e.message));
+  assert.throws(() => loadCheckpoint(join(dir, 'none.safetensors')), /checkpoint not found/);
+  assert.throws(() => decodeCheckpoint(new Uint8Array(4)), InputError);
+  for (const tr of [straight, half, resumed]) tr.dispose();
+});
+
+test('memory stays flat over 10,000 training steps', async () => {
+  const t = tinyTask(2);
+  const trainer = new Trainer(t.loss, t.params, { optimizer: { lr: 1e-3 }, emaDecay: 0.99 });
+  const [bx, by] = t.batch(0);
+  let rssAt1000 = 0;
+  for (let i = 1; i <= 10_000; i++) {
+    await trainer.train(bx.ref, by.ref);
+    if (i === 1000) { global.gc?.(); rssAt1000 = process.memoryUsage().rss; }
+  }
+  global.gc?.();
+  const growth = (process.memoryUsage().rss - rssAt1000) / 1e6;
+  assert.ok(growth < 40, `rss grew ${growth.toFixed(1)} MB over 9,000 steps`);
+  trainer.dispose();
+  bx.dispose();
+  by.dispose();
+});
+
+test('wasm and cpu devices agree on forward and gradients', async () => {
+  const results: Float64Array[][] = [];
+  for (const device of ['wasm', 'cpu'] as const) {
+    defaultDevice(device);
+    const p = initTransformerBlock(3, 'tb', 8, 16);
+    const x = initArray(4, 'x', [2, 4, 8], { normal: 1 });
+    const [v, g] = valueAndGrad((pp: typeof p, xx: A) => np.square(transformerBlock(pp, xx, 2, maskBias(4, 'causal'))).mean())(p, x);
+    results.push([hostData(v), ...namedLeaves(g).map(([, a]) => hostData(a))]);
+    tree.dispose(g);
+  }
+  defaultDevice('wasm');
+  const [w, c] = results as [Float64Array[], Float64Array[]];
+  w.forEach((arr, i) => arr.forEach((val, j) => assert.ok(Math.abs(val - c[i]![j]!) <= 1e-4 * (1 + Math.abs(val)), `leaf ${i}[${j}]: wasm ${val} cpu ${c[i]![j]}`)));
+});
+
+test('analytic FLOPs and the compute ledger', () => {
+  assert.equal(linearFlops(256, 128, 256), 2 * 256 * 128 * 256);
+  assert.equal(conv2dFlops(32, 64, 64, { inChannels: 3, outChannels: 32, kernel: 3, stride: 2, padding: 1 }), 2 * 32 * 32 * 32 * 9 * 3 * 32);
+  const ledger = new ComputeLedger({ gpuHour: 2, cpuCoreHour: 0.05 });
+  const e = ledger.add({ kind: 'train', name: 'wm', flops: 3.6e12, seconds: 1800, device: 'wasm', units: 2, episodes: 10, successes: 4 });
+  assert.ok(Math.abs(e.cost_usd - 0.05) < 1e-12);
+  assert.ok(Math.abs(e.cost_per_success_usd! - 0.0125) < 1e-12);
+  assert.ok(Math.abs(e.gflop_per_s - 2) < 1e-12);
+  ledger.add({ kind: 'plan', name: 'gpu', flops: 0, seconds: 36, device: 'webgpu', units: 1 });
+  assert.ok(Math.abs(ledger.totals().cost_usd - 0.07) < 1e-12);
+});
