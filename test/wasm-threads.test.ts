@@ -15,7 +15,9 @@ type ChildResult = { threads: number; spawned: number; posts: number[]; sum: num
 
 function runChild(mode: string): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', SELF], { env: { ...process.env, WT_CHILD: mode }, timeout: 60_000 },
+    const env: NodeJS.ProcessEnv = { ...process.env, WT_CHILD: mode };
+    delete env.NODE_TEST_CONTEXT; // the child is a plain script, not a test-runner subprocess
+    execFile(process.execPath, ['--import', 'tsx', SELF], { env, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, signal: err?.signal ?? null, stdout, stderr }));
   });
 }

@@ -46,8 +46,9 @@ export class Trainer<P extends Tree> {
     const step = (p: P, o: AdamState<P>, e: P | null, lr: A, bc1: A, bc2: A, decay: A, ...batch: A[]) => {
       const [value, grads] = grad(tree.ref(p), ...batch);
       const r = adamwUpdate(p, grads, o, lr, bc1, bc2, options.optimizer);
-      let ema: P | null = null;
-      if (e) ema = emaUpdate(e, tree.ref(r.params), decay);
+      // No EMA is an empty tree (jit arguments cannot be null).
+      let ema: P | [] = [];
+      if (e && !(Array.isArray(e) && e.length === 0)) ema = emaUpdate(e, tree.ref(r.params), decay);
       else decay.dispose();
       return [value, r.params, r.state, ema, r.gradNorm];
     };
@@ -58,11 +59,11 @@ export class Trainer<P extends Tree> {
   async train(...batch: A[]): Promise<StepStats> {
     this.step++;
     const h = adamHyper(this.options.optimizer, this.step);
-    const [loss, params, opt, ema, gradNorm] = this.stepFn(this.params, this.opt, this.ema ?? null,
+    const [loss, params, opt, ema, gradNorm] = this.stepFn(this.params, this.opt, this.ema ?? ([] as unknown as P),
       np.array(h.lr), np.array(h.bc1), np.array(h.bc2), np.array(this.options.emaDecay ?? 0), ...batch);
     this.params = params;
     this.opt = opt;
-    this.ema = ema ?? undefined;
+    this.ema = this.ema ? (ema ?? undefined) : undefined;
     await blockUntilReady([this.params, this.opt, this.ema ?? []]);
     const [l, g] = await Promise.all([loss.data(), gradNorm.data()]);
     return { step: this.step, loss: l[0]!, gradNorm: g[0]!, lr: h.lr };
