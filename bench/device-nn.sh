@@ -7,9 +7,10 @@ out=${OUT:-/tmp/umwelt-out}
 mkdir -p "$out"
 run() { # name, timeout, args…
   local name=$1 t=$2; shift 2
-  local t0=$(date +%s.%N)
+  local t0=$SECONDS
   timeout "$t" node --import tsx bench/nn-run.ts "$@" > "$out/$name.json" 2> "$out/$name.err"
-  echo "$name rc=$? $(echo "$(date +%s.%N) - $t0" | bc) s: $(head -c 600 "$out/$name.json")"
+  local rc=$?
+  echo "$name rc=$rc $((SECONDS - t0)) s: $(head -c 900 "$out/$name.json")"
 }
 vulkaninfo --summary 2>/dev/null | head -20 || true
 run webgpu 150 --device webgpu --steps 30
