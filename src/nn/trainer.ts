@@ -17,6 +17,12 @@ export interface TrainerOptions {
   optimizer: AdamWConfig;
   /** Keep an EMA of the parameters with this decay (e.g. 0.99); undefined: no EMA. */
   emaDecay?: number;
+  /**
+   * Wait for every parameter/optimizer array every this many steps (default 8). jax-js is lazy:
+   * without a sync pending work piles up; but a full sync reads every array back, one GPU round
+   * trip each, so it is amortised. The step's loss is read every step either way.
+   */
+  syncEvery?: number;
 }
 
 export interface StepStats {
@@ -32,7 +38,7 @@ export class Trainer<P extends Tree> {
   ema: P | undefined;
   step = 0;
   readonly options: TrainerOptions;
-  private readonly stepFn: (params: P, opt: AdamState<P>, ema: P | null, lr: A, bc1: A, bc2: A, decay: A, ...batch: A[]) => [A, P, AdamState<P>, P | null, A];
+  private readonly stepFn: (params: P, opt: AdamState<P>, ema: P | null, hyper: A, ...batch: A[]) => [A, P, AdamState<P>, P | null];
 
   constructor(loss: LossFn<P>, params: P, options: TrainerOptions, state?: { opt: AdamState<P>; ema?: P; step: number }) {
     this.options = options;
@@ -43,14 +49,17 @@ export class Trainer<P extends Tree> {
     const grad = valueAndGrad(loss) as unknown as (p: P, ...batch: A[]) => [A, P];
     // One jit for the whole step (EMA included): eager jax-js ops leak, and one program means
     // one sync point.
-    const step = (p: P, o: AdamState<P>, e: P | null, lr: A, bc1: A, bc2: A, decay: A, ...batch: A[]) => {
+    // Per-step scalars travel as one array [lr, 1-β1^t, 1-β2^t, ema decay] (one upload), and the
+    // stats come back as one array [loss, grad norm] (one readback).
+    const step = (p: P, o: AdamState<P>, e: P | null, hyper: A, ...batch: A[]) => {
       const [value, grads] = grad(tree.ref(p), ...batch);
+      const [lr, bc1, bc2, decay] = [0, 1, 2, 3].map((i) => (i < 3 ? hyper.ref : hyper).slice(i)) as [A, A, A, A];
       const r = adamwUpdate(p, grads, o, lr, bc1, bc2, options.optimizer);
       // No EMA is an empty tree (jit arguments cannot be null).
       let ema: P | [] = [];
       if (e && !(Array.isArray(e) && e.length === 0)) ema = emaUpdate(e, tree.ref(r.params), decay);
       else decay.dispose();
-      return [value, r.params, r.state, ema, r.gradNorm];
+      return [np.stack([value, r.gradNorm]), r.params, r.state, ema];
     };
     this.stepFn = jit(step as never) as unknown as Trainer<P>['stepFn'];
   }
@@ -59,14 +68,14 @@ export class Trainer<P extends Tree> {
   async train(...batch: A[]): Promise<StepStats> {
     this.step++;
     const h = adamHyper(this.options.optimizer, this.step);
-    const [loss, params, opt, ema, gradNorm] = this.stepFn(this.params, this.opt, this.ema ?? ([] as unknown as P),
-      np.array(h.lr), np.array(h.bc1), np.array(h.bc2), np.array(this.options.emaDecay ?? 0), ...batch);
+    const hyper = np.array(new Float32Array([h.lr, h.bc1, h.bc2, this.options.emaDecay ?? 0]));
+    const [stats, params, opt, ema] = this.stepFn(this.params, this.opt, this.ema ?? ([] as unknown as P), hyper, ...batch);
     this.params = params;
     this.opt = opt;
     this.ema = this.ema ? (ema ?? undefined) : undefined;
-    await blockUntilReady([this.params, this.opt, this.ema ?? []]);
-    const [l, g] = await Promise.all([loss.data(), gradNorm.data()]);
-    return { step: this.step, loss: l[0]!, gradNorm: g[0]!, lr: h.lr };
+    if (this.step % (this.options.syncEvery ?? 8) === 0) await blockUntilReady([this.params, this.opt, this.ema ?? []]);
+    const s = await stats.data();
+    return { step: this.step, loss: s[0]!, gradNorm: s[1]!, lr: h.lr };
   }
 
   /** The trees a checkpoint needs to resume exactly (arrays are not copied: take refs to keep). */
