@@ -48,6 +48,10 @@ test('eval --json has the contract shape', () => {
   assert.equal(j.world, 'two-room');
   assert.equal(j.episodes, 4);
   assert.deepEqual(j.seeds, [3, 4, 5, 6]);
+  const compute = j.compute as Record<string, unknown>;
+  assert.equal(compute.kind, 'eval');
+  assert.ok((compute.seconds as number) > 0 && (compute.cost_usd as number) > 0);
+  assert.equal(compute.cost_per_episode_usd, (compute.cost_usd as number) / 4);
   const ci = j.ci95 as number[];
   assert.ok(ci[0]! <= (j.success_rate as number) && (j.success_rate as number) <= ci[1]!);
 });

@@ -42,10 +42,11 @@ export function renderReport(r: ReportInput): string {
   <p>${esc(s.description)}. Instruction: <em>"${esc(s.task)}"</em>.<br>
   Success: ${esc(s.successRule)}. Held-out scenes differ in: ${esc(s.heldoutDiffers)}.</p>
   <table>
-    <tr><th>policy</th><th>split</th><th>episodes</th><th>success</th><th>95% CI</th><th></th><th>mean steps</th><th>successes / robot-hour</th><th>ms / action</th></tr>
+    <tr><th>policy</th><th>split</th><th>episodes</th><th>success</th><th>95% CI</th><th></th><th>mean steps</th><th>successes / robot-hour</th><th>ms / action</th><th>compute $ / success</th></tr>
     ${s.rows.map((x) => `<tr><td>${esc(x.policy)}</td><td>${esc(x.split)}</td><td>${x.episodes}</td><td>${pct(x.success_rate)}</td>
       <td>${pct(x.ci95[0])}–${pct(x.ci95[1])}</td><td>${bar(x)}</td><td>${x.mean_episode_steps.toFixed(1)}</td>
-      <td>${x.throughput_per_hour.toFixed(0)}</td><td>${(1000 * x.seconds_per_action).toFixed(2)}</td></tr>`).join('\n')}
+      <td>${x.throughput_per_hour.toFixed(0)}</td><td>${(1000 * x.seconds_per_action).toFixed(2)}</td>
+      <td>${x.compute.cost_per_success_usd === null ? '—' : '$' + x.compute.cost_per_success_usd.toExponential(1)}</td></tr>`).join('\n')}
   </table>
   <div class="strip">${s.strip.map((src) => `<img src="${src}" width="96" height="96" alt="frame">`).join('')}</div>
   <p class="caption">${esc(s.stripCaption)}</p>

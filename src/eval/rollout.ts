@@ -4,6 +4,7 @@ import { EpisodeRecorder, type EpisodeData } from '../data/episode.ts';
 import type { WorldEnv } from '../env/world-env.ts';
 import type { Policy } from '../experts/policy.ts';
 import { wilson } from './stats.ts';
+import { ComputeLedger, type CostedEntry } from '../ledger/ledger.ts';
 
 export interface EpisodeResult {
   seed: number;
@@ -69,9 +70,19 @@ export interface EvalSummary {
   wall_seconds: number;
   failures: number;
   seeds: number[];
+  /** Compute ledger entry: FLOPs (0 for scripted policies), wall time, device, $ per episode/success. */
+  compute: CostedEntry;
 }
 
-export function summarize(world: string, fps: number, policy: string, split: Split, results: EpisodeResult[], wallSeconds: number): EvalSummary {
+export interface ComputeInfo {
+  device: string;
+  /** CPU cores (wasm) or GPUs (webgpu) busy for the wall time. */
+  units: number;
+  /** Model FLOPs spent choosing actions (scripted policies: 0). */
+  flops?: number;
+}
+
+export function summarize(world: string, fps: number, policy: string, split: Split, results: EpisodeResult[], wallSeconds: number, compute: ComputeInfo = { device: 'cpu', units: 1 }): EvalSummary {
   const n = results.length;
   const k = results.filter((r) => r.success).length;
   const steps = results.reduce((s, r) => s + r.steps, 0);
@@ -89,6 +100,10 @@ export function summarize(world: string, fps: number, policy: string, split: Spl
     wall_seconds: wallSeconds,
     failures: results.filter((r) => r.failure).length,
     seeds: results.map((r) => r.seed),
+    compute: new ComputeLedger().costed({
+      kind: 'eval', name: `${world}/${policy}/${split}`, flops: compute.flops ?? 0, seconds: wallSeconds,
+      device: compute.device, units: compute.units, episodes: n, successes: k,
+    }),
   };
 }
 

@@ -20,8 +20,13 @@ export interface EpisodePoolOptions {
   onEpisode?: (r: EpisodeResult, done: number) => void;
 }
 
+/** Worker threads a run of `episodes` episodes uses (for the compute ledger). */
+export function poolSize(episodes: number, workers?: number): number {
+  return Math.max(1, Math.min(episodes, workers ?? availableParallelism()));
+}
+
 export async function runEpisodes(o: EpisodePoolOptions): Promise<EpisodeResult[]> {
-  const nThreads = Math.max(1, Math.min(o.seeds.length, o.workers ?? availableParallelism()));
+  const nThreads = poolSize(o.seeds.length, o.workers);
   const results: EpisodeResult[] = new Array(o.seeds.length);
   let done = 0;
   const record = (i: number, r: EpisodeResult) => {

@@ -6,7 +6,7 @@ import { WorldEnv } from '../../env/world-env.ts';
 import { makePolicy } from '../../experts/index.ts';
 import { renderReport, type WorldSection } from '../../eval/report.ts';
 import { runEpisode, summarize, type EvalSummary } from '../../eval/rollout.ts';
-import { runEpisodes } from '../../node/episode-pool.ts';
+import { poolSize, runEpisodes } from '../../node/episode-pool.ts';
 import { WORLD_NAMES, getWorld } from '../../worlds/index.ts';
 import { pct, printJson, progress, wholeNumber, writeOutput } from '../util.ts';
 
@@ -50,7 +50,7 @@ export function demoCommand(program: Command): void {
           const t1 = performance.now();
           try {
             const results = await runEpisodes({ world: name, policy, split: 'heldout', seeds, workers: o.workers, onEpisode: () => bar.tick() });
-            rows.push(summarize(name, world.fps, policy, 'heldout', results, (performance.now() - t1) / 1000));
+            rows.push(summarize(name, world.fps, policy, 'heldout', results, (performance.now() - t1) / 1000, { device: 'cpu', units: poolSize(seeds.length, o.workers) }));
           } finally {
             bar.stop();
           }

@@ -3,7 +3,7 @@ import type { Split } from '../../env/types.ts';
 import { isPolicyName, POLICY_NAMES } from '../../experts/index.ts';
 import { oneOf } from '../../errors.ts';
 import { summarize } from '../../eval/rollout.ts';
-import { runEpisodes } from '../../node/episode-pool.ts';
+import { poolSize, runEpisodes } from '../../node/episode-pool.ts';
 import { getWorld } from '../../worlds/index.ts';
 import { pct, printJson, progress, splitArg, wholeNumber } from '../util.ts';
 
@@ -30,10 +30,11 @@ export function evalCommand(program: Command): void {
       } finally {
         bar.stop();
       }
-      const s = summarize(world.name, world.fps, o.policy, o.split, results, (performance.now() - t0) / 1000);
+      const s = summarize(world.name, world.fps, o.policy, o.split, results, (performance.now() - t0) / 1000, { device: 'cpu', units: poolSize(seeds.length, o.workers) });
       if (o.json) return printJson(s);
       console.log(`${s.world} ${s.split} ${s.policy}: success ${pct(s.success_rate)} (${s.successes}/${s.episodes}, 95% CI ${pct(s.ci95[0])}–${pct(s.ci95[1])}), ` +
         `mean ${s.mean_episode_steps.toFixed(1)} steps, ${s.throughput_per_hour.toFixed(0)} successes/robot-hour, ` +
-        `${(s.seconds_per_action * 1000).toFixed(2)} ms/action, ${s.wall_seconds.toFixed(1)} s`);
+        `${(s.seconds_per_action * 1000).toFixed(2)} ms/action, ${s.wall_seconds.toFixed(1)} s, $${s.compute.cost_usd.toExponential(2)} compute` +
+        (s.compute.cost_per_success_usd !== null ? ` ($${s.compute.cost_per_success_usd.toExponential(2)} per success)` : ''));
     });
 }
