@@ -3,6 +3,8 @@
  * object. Thread count and device are process-wide in jax-js, so bench/nn.ts starts one process
  * per setting. Usage: node --import tsx bench/nn-run.ts --device wasm|webgpu [--threads N] [--models mlp,cnn]
  */
+// Must come first: jax-js picks its Wasm thread pool when it is first imported.
+import '../src/node/wasm-threads-setup.ts';
 import '../src/nn/polyfills.ts';
 import { numpy as np, tree, valueAndGrad, defaultDevice } from '@jax-js/jax';
 import { Trainer } from '../src/nn/trainer.ts';
@@ -19,7 +21,7 @@ function arg(name: string, fallback: string): string {
 }
 
 const device = arg('device', 'wasm') as NNDevice;
-const threads = Number(arg('threads', '1'));
+const threads = Number(process.env.UMWELT_WASM_THREADS ?? '1');
 const models = arg('models', 'mlp,cnn,transformer').split(',');
 const steps = Number(arg('steps', '20'));
 const batchScale = Number(arg('batch-scale', '1'));
@@ -28,10 +30,7 @@ if (device === 'webgpu' && !(await installNodeWebGPU())) {
   console.log(JSON.stringify({ device, error: 'no WebGPU adapter (optional package `webgpu` missing or no GPU)' }));
   process.exit(0);
 }
-if (device === 'wasm' && threads > 1) {
-  const { installWebWorkerShim } = await import('../src/node/wasm-threads.ts');
-  installWebWorkerShim({ threads });
-}
+const { wasmThreads } = await import('../src/node/wasm-threads.ts');
 await useDevice(device);
 
 const out: Record<string, unknown> = {};
@@ -85,4 +84,4 @@ if (device !== 'wasm') {
   agreement = { values: a.length, max_abs_diff: maxAbs, max_rel_diff: maxRel };
 }
 
-console.log(JSON.stringify({ device, threads, backends: await startBackends(), models: out, agreement }));
+console.log(JSON.stringify({ device, threads: device === 'wasm' ? wasmThreads() : threads, backends: await startBackends(), models: out, agreement }));

@@ -19,9 +19,10 @@ interface RunResult {
   agreement?: Record<string, number>;
 }
 
-function runSetting(args: string[], timeoutMs = 9 * 60_000): Promise<RunResult> {
+function runSetting(args: string[], threads: number, timeoutMs = 9 * 60_000): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', RUNNER, ...args], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    const env = { ...process.env, UMWELT_WASM_THREADS: String(threads) };
+    execFile(process.execPath, ['--import', 'tsx', RUNNER, ...args], { env, timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const line = stdout.trim().split('\n').pop() ?? '';
       try {
         resolve(JSON.parse(line) as RunResult);
@@ -41,18 +42,18 @@ export interface NNBenchOptions {
 
 export async function benchNN(o: NNBenchOptions = {}): Promise<Record<string, Metrics>> {
   const steps = String(o.steps ?? 20);
-  const settings: [string, string[]][] = [
-    ['wasm_1t', ['--device', 'wasm', '--threads', '1', '--steps', steps]],
-    ['wasm_2t', ['--device', 'wasm', '--threads', '2', '--steps', steps]],
+  const settings: [string, string[], number][] = [
+    ['wasm_1t', ['--device', 'wasm', '--steps', steps], 1],
+    ['wasm_2t', ['--device', 'wasm', '--steps', steps], 2],
   ];
   if ((o.devices ?? []).includes('webgpu')) {
-    settings.push(['webgpu', ['--device', 'webgpu', '--steps', steps]]);
-    settings.push(['webgpu_bs8x', ['--device', 'webgpu', '--steps', steps, '--batch-scale', '8']]);
+    settings.push(['webgpu', ['--device', 'webgpu', '--steps', steps], 1]);
+    settings.push(['webgpu_bs8x', ['--device', 'webgpu', '--steps', steps, '--batch-scale', '8'], 1]);
   }
   const runs: Record<string, RunResult> = {};
-  for (const [label, args] of settings) {
+  for (const [label, args, threads] of settings) {
     o.log?.(`bench nn: ${label}`);
-    runs[label] = await runSetting(args);
+    runs[label] = await runSetting(args, threads);
     if (runs[label]!.error) o.log?.(`  ${label}: ${runs[label]!.error}`);
   }
   const torch: Record<string, Awaited<ReturnType<typeof torchReference>>> = {};

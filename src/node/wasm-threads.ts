@@ -14,7 +14,10 @@
  *    begin, end }` / `{ type: "routine", ... }`; each message gets exactly one reply (`ready` or
  *    `{ type: "done", ok, error? }`). The source sets `self.onmessage` and calls the global `postMessage`.
  *  - Only async reads (`await a.data()`, `await a.blockUntilReady()`) use the pool; `dataSync()` still
- *    computes on the main thread (and throws if its inputs are still being computed by workers).
+ *    computes on the main thread (jax-js throws "cannot dispatch synchronously with pending async work" if
+ *    an input is still being written by a worker, so await before reading synchronously).
+ *  - Kernels run one at a time, each split over the workers by output range (main thread idle); every kernel
+ *    costs a postMessage round trip (~20-130 us here), so big matmuls scale and chains of small kernels may not.
  *  - jax-js swallows a failed dispatch (its queue maps rejections to "done") and then reads stale memory,
  *    so this shim reports worker failures itself (see `onError`).
  */
@@ -56,7 +59,7 @@ parentPort.on('message', (data) => (held ? held.push(data) : deliver(data)));
 
 type Handler<E> = ((ev: E) => void) | null;
 
-let installed: Required<Pick<WasmThreadsOptions, 'threads'>> & WasmThreadsOptions | undefined;
+let installed: (WasmThreadsOptions & { threads: number }) | undefined;
 let live = 0; // workers started and not dead: what jax-js actually uses once its pool is up
 
 function report(err: Error): void {
