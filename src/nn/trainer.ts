@@ -10,7 +10,10 @@ import { adamHyper, adamwUpdate, emaUpdate, initAdam, type AdamState, type AdamW
 
 type A = np.Array;
 
-/** loss(params, ...batch) → scalar array; must follow jax-js ownership (consume its arguments). */
+/**
+ * loss(params, ...batch) → a scalar, or a vector whose element 0 is the objective and whose
+ * other elements are reported as `parts` (loss terms for metrics). Must follow jax-js ownership.
+ */
 export type LossFn<P extends Tree> = (params: P, ...batch: A[]) => A;
 
 export interface TrainerOptions {
@@ -30,6 +33,8 @@ export interface StepStats {
   loss: number;
   gradNorm: number;
   lr: number;
+  /** The loss vector (element 0 = loss) when the loss returns one. */
+  parts: number[];
 }
 
 export class Trainer<P extends Tree> {
@@ -46,20 +51,25 @@ export class Trainer<P extends Tree> {
     this.opt = state?.opt ?? initAdam(params);
     this.step = state?.step ?? 0;
     this.ema = options.emaDecay !== undefined ? (state?.ema ?? tree.map((p: A) => p.ref.add(0), params) as P) : undefined;
-    const grad = valueAndGrad(loss) as unknown as (p: P, ...batch: A[]) => [A, P];
+    const withParts = (p: P, ...batch: A[]): [A, A] => {
+      const v = loss(p, ...batch);
+      return v.ndim === 0 ? [v.ref, v.reshape([1])] : [v.ref.slice(0), v];
+    };
+    const grad = valueAndGrad(withParts, { hasAux: true }) as unknown as (p: P, ...batch: A[]) => [[A, A], P];
     // One jit for the whole step (EMA included): eager jax-js ops leak, and one program means
     // one sync point.
     // Per-step scalars travel as one array [lr, 1-β1^t, 1-β2^t, ema decay] (one upload), and the
-    // stats come back as one array [loss, grad norm] (one readback).
+    // stats come back as one array [grad norm, loss parts…] (one readback).
     const step = (p: P, o: AdamState<P>, e: P | null, hyper: A, ...batch: A[]) => {
-      const [value, grads] = grad(tree.ref(p), ...batch);
+      const [[value, parts], grads] = grad(tree.ref(p), ...batch);
+      value.dispose();
       const [lr, bc1, bc2, decay] = [0, 1, 2, 3].map((i) => (i < 3 ? hyper.ref : hyper).slice(i)) as [A, A, A, A];
       const r = adamwUpdate(p, grads, o, lr, bc1, bc2, options.optimizer);
       // No EMA is an empty tree (jit arguments cannot be null).
       let ema: P | [] = [];
       if (e && !(Array.isArray(e) && e.length === 0)) ema = emaUpdate(e, tree.ref(r.params), decay);
       else decay.dispose();
-      return [np.stack([value, r.gradNorm]), r.params, r.state, ema];
+      return [np.concatenate([r.gradNorm.reshape([1]), parts]), r.params, r.state, ema];
     };
     this.stepFn = jit(step as never) as unknown as Trainer<P>['stepFn'];
   }
@@ -75,7 +85,7 @@ export class Trainer<P extends Tree> {
     this.ema = this.ema ? (ema ?? undefined) : undefined;
     if (this.step % (this.options.syncEvery ?? 8) === 0) await blockUntilReady([this.params, this.opt, this.ema ?? []]);
     const s = await stats.data();
-    return { step: this.step, loss: s[0]!, gradNorm: s[1]!, lr: h.lr };
+    return { step: this.step, loss: s[1]!, gradNorm: s[0]!, lr: h.lr, parts: Array.from(s.subarray(1)) };
   }
 
   /** The trees a checkpoint needs to resume exactly (arrays are not copied: take refs to keep). */

@@ -1,0 +1,185 @@
+/**
+ * JEPA world model: a CNN encoder maps an image (+ optional proprioception) to a latent vector; an
+ * action-conditioned predictor maps the last `history` latents and an action to the next latent
+ * (residual); an inverse-dynamics head recovers the action from consecutive latents. Training:
+ * teacher-forced one-step and multi-step autoregressive rollout losses in latent space, with
+ * VICReg (variance + covariance) or SIGReg (random 1-D projections matched to N(0,1) through
+ * their characteristic function) against collapse. Recipe anchors: PLDM/EB-JEPA, DINO-WM, LeWM.
+ */
+import '../../nn/polyfills.ts';
+import { numpy as np, tree, type JsTree } from '@jax-js/jax';
+import {
+  conv2d, conv2dFlops, convOutSize, initConv2d, initLinear, initMLP, linear, linearFlops, mlp, mlpFlops,
+  type Conv2dConfig, type Conv2dParams, type LinearParams, type MLPParams,
+} from '../../nn/layers.ts';
+import type { WorldModelConfig } from './config.ts';
+
+type A = np.Array;
+
+export type WorldModelParams = {
+  convs: Conv2dParams[];
+  proj: LinearParams;
+  predictor: MLPParams;
+  idm: MLPParams;
+};
+
+function convConfigs(c: WorldModelConfig): Conv2dConfig[] {
+  const chans = [3, ...c.channels];
+  return c.channels.map((_, i) => ({ inChannels: chans[i]!, outChannels: chans[i + 1]!, kernel: 3, stride: 2, padding: 1 }));
+}
+
+function flatDim(c: WorldModelConfig): number {
+  let s = c.inputSize;
+  for (let i = 0; i < c.channels.length; i++) s = convOutSize(s, 3, 2, 1);
+  return s * s * c.channels[c.channels.length - 1]!;
+}
+
+export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelParams {
+  return {
+    convs: convConfigs(c).map((cc, i) => initConv2d(seed, `enc.conv${i}`, cc)),
+    proj: initLinear(seed, 'enc.proj', flatDim(c) + c.stateDim, c.latentDim),
+    predictor: initMLP(seed, 'pred', [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim], 'gelu'),
+    idm: initMLP(seed, 'idm', [2 * c.latentDim, c.predictorHidden, c.actionDim], 'gelu'),
+  };
+}
+
+/**
+ * Images [N, S, S, 3] as float in [0, 1] (already pooled to inputSize on the host) and optional
+ * state [N, stateDim] → latents [N, D]. Consumes its arguments.
+ */
+export function encode(p: Pick<WorldModelParams, 'convs' | 'proj'>, images: A, state: A | null, c: WorldModelConfig): A {
+  let h = images.sub(0.5);
+  const cfgs = convConfigs(c);
+  p.convs.forEach((cp, i) => { h = np.maximum(conv2d(cp, h, cfgs[i]!), 0); });
+  const n = h.shape[0]!;
+  let flat = h.reshape([n, flatDim(c)]);
+  if (state && c.stateDim > 0) flat = np.concatenate([flat, state], -1);
+  else state?.dispose();
+  return linear(p.proj, flat);
+}
+
+/** Next latent from the last `history` latents [N, H, D] and an action [N, A] (residual). */
+export function predict(p: MLPParams, hist: A, action: A, c: WorldModelConfig): A {
+  const n = hist.shape[0]!;
+  const last = hist.ref.slice([], c.history - 1, []);
+  const input = np.concatenate([hist.reshape([n, c.history * c.latentDim]), action], -1);
+  return last.add(mlp(p, input, 'gelu'));
+}
+
+// ---- regularizers ------------------------------------------------------------------------------
+
+/** VICReg: hinge on per-dimension std (≥ 1) and squared off-diagonal covariance, over z [M, D]. */
+export function vicreg(z: A, d: number): { variance: A; covariance: A } {
+  const m = z.shape[0]!;
+  const centred = z.ref.sub(z.mean(0, { keepdims: true }));
+  const variance = centred.ref.mul(centred.ref).mean(0);
+  const std = np.sqrt(variance.add(1e-4));
+  const varLoss = np.maximum(np.array(1).sub(std), 0).mean();
+  const cov = np.matmul(centred.ref.transpose([1, 0]), centred).mul(1 / (m - 1)); // [D, D]
+  const offDiag = cov.mul(np.array(new Float32Array(d * d).map((_, i) => (i % (d + 1) === 0 ? 0 : 1))).reshape([d, d]));
+  return { variance: varLoss, covariance: np.square(offDiag).sum().mul(1 / d) };
+}
+
+/**
+ * SIGReg (LeWM): project z onto random unit directions U [D, K] and match the empirical
+ * characteristic function of each standardised-free projection to N(0, 1)'s, e^{-t²/2}, on a grid
+ * of t with Gaussian weights. Zero exactly when the projections are standard normal.
+ */
+export function sigreg(z: A, directions: A): A {
+  const proj = np.matmul(z, directions); // [M, K]
+  const ts = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3];
+  let total: A | undefined;
+  ts.forEach((t, i) => {
+    const last = i === ts.length - 1;
+    const x = (last ? proj : proj.ref).mul(t);
+    const cosM = np.cos(x.ref).mean(0);
+    const sinM = np.sin(x).mean(0);
+    const target = Math.exp((-t * t) / 2);
+    const w = Math.exp((-t * t) / 2);
+    const term = np.square(cosM.sub(target)).add(np.square(sinM)).mean().mul(w);
+    total = total ? total.add(term) : term;
+  });
+  return total!;
+}
+
+// ---- loss ---------------------------------------------------------------------------------------
+
+/** n owned handles to one parameter subtree (n − 1 extra references + the original). */
+function handles<T extends JsTree<A>>(t: T, n: number): T[] {
+  return Array.from({ length: n }, (_, i) => (i + 1 < n ? tree.ref(t) : t));
+}
+
+export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm'] as const;
+
+/**
+ * One batch of windows: images [B, T, S, S, 3] float in [0, 1], state [B, T, stateDim] (stateDim
+ * may be 0), actions [B, T, A], random unit directions for SIGReg [D, K]. Returns [total, parts…]
+ * in LOSS_PARTS order (the trainer differentiates element 0 via `lossScalar`).
+ */
+export function worldModelLosses(p: WorldModelParams, images: A, state: A, actions: A, directions: A, c: WorldModelConfig): A {
+  const [b, t] = images.shape as [number, number];
+  const d = c.latentDim, s = c.inputSize, H = c.history, K = t - H;
+  const w = c.weights;
+  const z = encode({ convs: p.convs, proj: p.proj }, images.reshape([b * t, s, s, 3]),
+    c.stateDim > 0 ? state.reshape([b * t, c.stateDim]) : (state.dispose(), null), c).reshape([b, t, d]);
+  const preds = handles(p.predictor, 2 * K);
+  const idms = handles(p.idm, t - 1);
+  const zAt = (i: number) => z.ref.slice([], i, []); // [B, D]
+  const actAt = (i: number) => actions.ref.slice([], i, []);
+
+  // Teacher forcing: predict z[i+1] from the true history ending at i.
+  let teacher: A | undefined;
+  for (let k = 0; k < K; k++) {
+    const i = H - 1 + k;
+    const pred = predict(preds[k]!, z.ref.slice([], [i - H + 1, i + 1], []), actAt(i), c);
+    const l = np.square(pred.sub(zAt(i + 1))).mean();
+    teacher = teacher ? teacher.add(l) : l;
+  }
+  // Multi-step rollout from the first full history, feeding predictions back.
+  let hist = z.ref.slice([], [0, H], []); // [B, H, D]
+  let rollout: A | undefined;
+  for (let k = 0; k < K; k++) {
+    const i = H - 1 + k;
+    const pred = predict(preds[K + k]!, hist.ref, actAt(i), c);
+    const l = np.square(pred.ref.sub(zAt(i + 1))).mean();
+    rollout = rollout ? rollout.add(l) : l;
+    const next = np.concatenate([hist.slice([], [1, H], []), pred.reshape([b, 1, d])], 1);
+    hist = next;
+  }
+  hist.dispose();
+  // Inverse dynamics on consecutive latents keeps the latent controllable (PLDM/EB-JEPA).
+  let idm: A | undefined;
+  for (let i = 0; i + 1 < t; i++) {
+    const pair = np.concatenate([zAt(i), zAt(i + 1)], -1);
+    const l = np.square(mlp(idms[i]!, pair, 'gelu').sub(actAt(i))).mean();
+    idm = idm ? idm.add(l) : l;
+  }
+  actions.dispose();
+  const flat = z.reshape([b * t, d]);
+  let variance: A, covariance: A, sig: A;
+  if (c.regularizer === 'vicreg') {
+    const r = vicreg(flat, d);
+    variance = r.variance;
+    covariance = r.covariance;
+    sig = np.zeros([]);
+    directions.dispose();
+  } else {
+    sig = sigreg(flat, directions);
+    variance = np.zeros([]);
+    covariance = np.zeros([]);
+  }
+  const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!.mul(1 / (t - 1));
+  const total = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
+    .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(idmM.ref.mul(w.idm));
+  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM]);
+}
+
+export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): number {
+  let f = 0, size = c.inputSize;
+  for (const cc of convConfigs(c)) { f += conv2dFlops(batch * t, size, size, cc); size = convOutSize(size, 3, 2, 1); }
+  f += linearFlops(batch * t, flatDim(c) + c.stateDim, c.latentDim);
+  const K = t - c.history;
+  f += 2 * K * mlpFlops(batch, [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim]);
+  f += (t - 1) * mlpFlops(batch, [2 * c.latentDim, c.predictorHidden, c.actionDim]);
+  return f;
+}

@@ -1,0 +1,155 @@
+/**
+ * `umwelt train world-model`: trains the JEPA world model on a LeRobot dataset.
+ * Run folder: config.json, metrics.jsonl (loss terms + collapse monitor), checkpoints/last.safetensors
+ * (written atomically), ledger.json. Re-running with the same --out resumes from the checkpoint.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '../nn/polyfills.ts';
+import { jit, numpy as np, tree } from '@jax-js/jax';
+import { InputError } from '../errors.ts';
+import { hashString } from '../rng.ts';
+import { openDataset, type Dataset } from '../data/reader.ts';
+import { WindowLoader, type WindowBatch } from '../data/loader.ts';
+import { useDevice, type NNDevice } from '../nn/runtime.ts';
+import { Trainer } from '../nn/trainer.ts';
+import { restoreTree } from '../nn/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.ts';
+import { ComputeLedger } from '../ledger/ledger.ts';
+import { columnStd, effectiveRank } from '../eval/linalg.ts';
+import { defaultWorldModelConfig, windowLength, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { encode, initWorldModel, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { poolFrames, randomDirections } from '../models/worldmodel/processor.ts';
+
+// Hyperparameters (defaults; the CLI can override steps, batch, lr, regularizer, seed, device).
+export const WM_DEFAULTS = { steps: 3000, batch: 32, lr: 1e-3, warmup: 200, weightDecay: 1e-4, sigregDirections: 64, checkpointEvery: 500, monitorEvery: 250 };
+
+export interface TrainWorldModelOptions {
+  data: string;
+  out: string;
+  steps?: number;
+  batch?: number;
+  lr?: number;
+  seed?: number;
+  device?: NNDevice;
+  regularizer?: Regularizer;
+  proprio?: boolean;
+  onStep?: (step: number, total: number, loss: number) => void;
+}
+
+export interface RunPaths { config: string; metrics: string; checkpoint: string; ledger: string }
+
+export function runPaths(out: string): RunPaths {
+  return { config: join(out, 'config.json'), metrics: join(out, 'metrics.jsonl'), checkpoint: join(out, 'checkpoints', 'last.safetensors'), ledger: join(out, 'ledger.json') };
+}
+
+/** Batch arrays for the model from loader windows: pooled float images, state, actions. */
+export function batchArrays(b: WindowBatch, c: WorldModelConfig): [np.Array, np.Array, np.Array] {
+  const frames = b.batch * b.window;
+  const imgs = poolFrames(b.images[c.imageKey]!, frames, c.imageSize, c.inputSize);
+  const sDim = b.state.length / frames;
+  const state = c.stateDim > 0 ? np.array(b.state as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, sDim]) : np.zeros([b.batch, b.window, 0]);
+  return [
+    np.array(imgs as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, c.inputSize, c.inputSize, 3]),
+    state,
+    np.array(b.action as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, c.actionDim]),
+  ];
+}
+
+function requireFeatures(ds: Dataset, c: WorldModelConfig): void {
+  const need = [c.imageKey, 'action', ...(c.stateDim > 0 ? ['observation.state'] : [])];
+  const lacking = need.filter((k) => !ds.features[k]);
+  if (lacking.length) throw new InputError(`dataset ${ds.dir} lacks ${lacking.map((k) => `'${k}'`).join(', ')}, which the world model needs`, `it has: ${Object.keys(ds.features).join(', ')}`);
+}
+
+export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ steps: number; seconds: number; finalLoss: number; out: string }> {
+  const device = await useDevice(o.device ?? 'wasm');
+  const ds = await openDataset(o.data);
+  const paths = runPaths(o.out);
+  mkdirSync(join(o.out, 'checkpoints'), { recursive: true });
+  const seed = o.seed ?? 0;
+  const hp = { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr };
+
+  let config: WorldModelConfig;
+  const resume = existsSync(paths.checkpoint);
+  if (resume) {
+    config = (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig }).model;
+  } else {
+    const img = ds.features['observation.images.top'] ?? Object.values(ds.features).find((f) => f.dtype === 'image' || f.dtype === 'video');
+    if (!img) throw new InputError(`dataset ${o.data} has no camera images`, 'collect with a world that has a camera');
+    const imageKey = Object.entries(ds.features).find(([, f]) => f === img)![0];
+    config = defaultWorldModelConfig({
+      imageKey, imageSize: img.shape[0]!, inputSize: Math.min(32, img.shape[0]!),
+      actionDim: ds.features.action?.shape[0] ?? 0,
+      stateDim: o.proprio ? (ds.features['observation.state']?.shape[0] ?? 0) : 0,
+      regularizer: o.regularizer ?? 'vicreg',
+    });
+    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
+  }
+  requireFeatures(ds, config);
+
+  const optimizer = { lr: hp.lr, warmupSteps: hp.warmup, totalSteps: hp.steps, weightDecay: hp.weightDecay, clipNorm: 1 };
+  const template = initWorldModel(config, seed);
+  let trainer: Trainer<WorldModelParams>;
+  const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array) => worldModelLosses(p, images, state, actions, dirs, config);
+  if (resume) {
+    const ck = loadCheckpoint(paths.checkpoint);
+    const params = restoreTree(ck, 'params', template, paths.checkpoint);
+    const opt = { m: restoreTree(ck, 'opt.m', template, paths.checkpoint), v: restoreTree(ck, 'opt.v', template, paths.checkpoint) };
+    tree.dispose(template);
+    trainer = new Trainer(loss as never, params, { optimizer }, { opt, step: ck.meta.step });
+  } else {
+    trainer = new Trainer(loss as never, template, { optimizer });
+  }
+  if (trainer.step >= hp.steps) return { steps: trainer.step, seconds: 0, finalLoss: NaN, out: o.out };
+
+  const T = windowLength(config);
+  // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
+  const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'] });
+  const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: np.Array) => encode(p, x, null, { ...config, stateDim: 0 }));
+  const ledger = new ComputeLedger();
+  const flopsPerStep = 3 * worldModelFlops(config, hp.batch, T);
+  const t0 = performance.now();
+  let last = NaN;
+  for await (const b of loader.batches()) {
+    if (trainer.step >= hp.steps) break;
+    const [images, state, actions] = batchArrays(b, config);
+    const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
+    const s = await trainer.train(images, state, actions, dirs);
+    last = s.loss;
+    o.onStep?.(s.step, hp.steps, s.loss);
+    const record: Record<string, unknown> = { step: s.step, lr: s.lr, grad_norm: s.gradNorm, seconds: (performance.now() - t0) / 1000 };
+    LOSS_PARTS.forEach((name, i) => { record[name] = s.parts[i]; });
+    if (s.step % WM_DEFAULTS.monitorEvery === 0 || s.step === hp.steps) {
+      // Collapse monitor: per-dimension std and effective rank of embeddings of this batch's frames.
+      const frames = b.batch * b.window;
+      const x = np.array(poolFrames(b.images[config.imageKey]!, frames, config.imageSize, config.inputSize)).reshape([frames, config.inputSize, config.inputSize, 3]);
+      const z = (await encodeJit({ convs: tree.ref(trainer.params.convs), proj: tree.ref(trainer.params.proj) }, x).data()) as Float32Array;
+      const std = columnStd(z, frames, config.latentDim);
+      record.z_std_mean = std.reduce((a, v) => a + v, 0) / std.length;
+      record.z_std_min = Math.min(...std);
+      record.effective_rank = effectiveRank(z, frames, config.latentDim);
+    }
+    if (s.step % 50 === 0 || record.effective_rank !== undefined) appendFileSync(paths.metrics, JSON.stringify(record) + '\n');
+    if (s.step % WM_DEFAULTS.checkpointEvery === 0 || s.step === hp.steps) {
+      await saveCheckpoint(paths.checkpoint, trainer.stateTrees(), { format: 'umwelt-checkpoint/1', step: s.step, config: config as unknown as Record<string, unknown>, kind: 'world-model' });
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * hp.steps, seconds, device, units: device === 'webgpu' ? 1 : 1 });
+  writeFileSync(paths.ledger, JSON.stringify(ledger.toJSON(), null, 2));
+  trainer.dispose();
+  return { steps: hp.steps, seconds, finalLoss: last, out: o.out };
+}
+
+/** Loads a trained world model (config + parameters) from a run folder. */
+export function loadWorldModel(run: string): { config: WorldModelConfig; params: WorldModelParams; step: number } {
+  const paths = runPaths(run);
+  if (!existsSync(paths.config)) throw new InputError(`${run} is not a world-model run (no config.json)`, 'train one with: umwelt train world-model --data DIR --out RUN');
+  const config = (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig }).model;
+  const ck = loadCheckpoint(paths.checkpoint);
+  const template = initWorldModel(config, 0);
+  const params = restoreTree(ck, 'params', template, paths.checkpoint);
+  tree.dispose(template);
+  return { config, params, step: ck.meta.step };
+}
