@@ -8,6 +8,8 @@ import { benchCommand } from './commands/bench.ts';
 import { demoCommand } from './commands/demo.ts';
 import { collectCommand } from './commands/collect.ts';
 import { datasetCommand } from './commands/dataset.ts';
+import { trainCommand } from './commands/train.ts';
+import { planCommand } from './commands/plan.ts';
 
 const debug = process.argv.includes('--debug');
 
@@ -17,7 +19,7 @@ const program = new Command('umwelt')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const add of [listCommand, renderCommand, evalCommand, collectCommand, datasetCommand, benchCommand, demoCommand]) add(program);
+for (const add of [listCommand, renderCommand, evalCommand, collectCommand, datasetCommand, trainCommand, planCommand, benchCommand, demoCommand]) add(program);
 
 function fail(err: unknown): never {
   if (err instanceof CommanderError) process.exit(err.exitCode);

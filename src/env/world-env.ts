@@ -121,6 +121,27 @@ export class WorldEnv<S extends SceneBase = SceneBase> implements Env {
     return { obs: this.observe(), reward, terminated: success, truncated, info: { success } };
   }
 
+  /**
+   * The camera image of the scene's goal configuration (the world's `goal()` applied to a fork of
+   * the current state), for goal-conditioned planners. Null when the world defines no goal.
+   */
+  goalImage(camera = this.world.cameras[0]!, size = this.size): Uint8Array | null {
+    if (!this.world.goal) return null;
+    const fork = this.sim.fork();
+    try {
+      this.world.goal({ sim: fork, scene: this.scene });
+      fork.forward();
+      const cam = new RayCamera(fork, camera, { width: size, height: size });
+      try {
+        return cam.render().rgb;
+      } finally {
+        cam.dispose();
+      }
+    } finally {
+      fork.dispose();
+    }
+  }
+
   /** Renders one camera at the current state (any size), independent of observation settings. */
   render(camera = this.world.cameras[0]!, size = this.size): Uint8Array {
     const cam = new RayCamera(this.sim, camera, { width: size, height: size });

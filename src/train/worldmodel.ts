@@ -79,7 +79,9 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if (!img) throw new InputError(`dataset ${o.data} has no camera images`, 'collect with a world that has a camera');
     const imageKey = Object.entries(ds.features).find(([, f]) => f === img)![0];
     config = defaultWorldModelConfig({
-      imageKey, imageSize: img.shape[0]!, inputSize: Math.min(32, img.shape[0]!),
+      // Full resolution: at 32×32 the two-room agent is under 2 pixels and the latents ignore it.
+      imageKey, imageSize: img.shape[0]!, inputSize: img.shape[0]!,
+      channels: img.shape[0]! >= 64 ? [16, 32, 32, 32] : [16, 32, 32],
       actionDim: ds.features.action?.shape[0] ?? 0,
       stateDim: o.proprio ? (ds.features['observation.state']?.shape[0] ?? 0) : 0,
       regularizer: o.regularizer ?? 'vicreg',

@@ -224,6 +224,13 @@ export const pushT: WorldDef<PushTScene> = {
     const [ep, ea] = poseError(blockPose(sim), scene.target);
     return ep < POS_TOL && ea < ANG_TOL;
   },
+  goal({ sim, scene }) {
+    // The block on its target; the pusher stays where it is.
+    const q = sim.data.qpos;
+    q[2] = scene.target[0];
+    q[3] = scene.target[1];
+    q[4] = scene.target[2];
+  },
   positions(ctx) {
     const b = blockPose(ctx.sim);
     return { pusher: pusherPos(ctx), block: [b[0], b[1]], target: [ctx.scene.target[0], ctx.scene.target[1]] };

@@ -118,6 +118,15 @@ export const reach: WorldDef<ReachScene> = {
     const p = tip(ctx);
     return Math.hypot(p[0] - ctx.scene.target[0], p[1] - ctx.scene.target[1]) < SUCCESS_R;
   },
+  goal({ sim, scene }) {
+    // The elbow-up inverse-kinematics solution (the goal image only needs the fingertip on target).
+    const [x, y] = scene.target;
+    const c2 = Math.max(-1, Math.min(1, (x * x + y * y - LINK1 * LINK1 - LINK2 * LINK2) / (2 * LINK1 * LINK2)));
+    const q2 = Math.acos(c2);
+    const q = sim.data.qpos;
+    q[0] = Math.atan2(y, x) - Math.atan2(LINK2 * Math.sin(q2), LINK1 + LINK2 * Math.cos(q2));
+    q[1] = q2;
+  },
   positions(ctx) {
     return { fingertip: tip(ctx), target: [...ctx.scene.target] };
   },

@@ -144,6 +144,11 @@ export const twoRoom: WorldDef<TwoRoomScene> = {
     const p = agentPos(ctx);
     return Math.hypot(p[0] - ctx.scene.target[0], p[1] - ctx.scene.target[1]) < SUCCESS_R;
   },
+  goal({ sim, scene }) {
+    const q = sim.data.qpos;
+    q[0] = scene.target[0];
+    q[1] = scene.target[1];
+  },
   positions(ctx) {
     return { agent: agentPos(ctx), target: [...ctx.scene.target] };
   },

@@ -45,6 +45,11 @@ export interface WorldDef<S extends SceneBase = SceneBase> {
   state(ctx: WorldContext<S>): number[];
   reward(ctx: WorldContext<S>): number;
   success(ctx: WorldContext<S>): boolean;
+  /**
+   * Puts the sim in the scene's goal configuration (agent/objects where success holds), for goal
+   * images. Called on a fork; kinematics are updated by the caller.
+   */
+  goal?(ctx: WorldContext<S>): void;
   /** Positions of the agent and objects (for probes and reports): name → [x, y]. */
   positions(ctx: WorldContext<S>): Record<string, [number, number]>;
 }

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import type { Split } from '../../env/types.ts';
+import { oneOf } from '../../errors.ts';
+import { planEpisodes } from '../../node/plan-run.ts';
+import { getWorld } from '../../worlds/index.ts';
+import { pct, printJson, progress, splitArg, wholeNumber } from '../util.ts';
+
+export function planCommand(program: Command): void {
+  program
+    .command('plan')
+    .description('plan with a trained world model on a split (random and oracle baselines in the same run)')
+    .requiredOption('--world-model <run>', 'world-model run folder (umwelt train world-model --out)')
+    .requiredOption('--world <name>', 'world name (see umwelt list)')
+    .option('--split <split>', 'train | heldout', splitArg, 'heldout')
+    .option('--episodes <n>', 'episodes', wholeNumber('--episodes', 1), 50)
+    .option('--seed <n>', 'first episode seed', wholeNumber('--seed'), 0)
+    .option('--method <m>', 'cem | mppi', (v: string) => { if (v !== 'cem' && v !== 'mppi') throw oneOf('method', v, ['cem', 'mppi']); return v; }, 'cem')
+    .option('--horizon <n>', 'planning horizon (steps)', wholeNumber('--horizon', 1))
+    .option('--samples <n>', 'action sequences per iteration', wholeNumber('--samples', 2))
+    .option('--iterations <n>', 'optimiser iterations per action', wholeNumber('--iterations', 1))
+    .option('--device <d>', 'wasm | webgpu', 'wasm')
+    .option('--no-baselines', 'skip the random and oracle baselines')
+    .option('--workers <n>', 'worker threads for the baselines', wholeNumber('--workers', 1))
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; device: string; baselines: boolean; workers?: number; json?: boolean }) => {
+      const world = getWorld(o.world);
+      if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
+      const bar = progress(`plan ${world.name}`, o.episodes * (o.baselines ? 3 : 1));
+      const planner = { method: o.method, ...(o.horizon ? { horizon: o.horizon } : {}), ...(o.samples ? { samples: o.samples } : {}), ...(o.iterations ? { iterations: o.iterations } : {}) };
+      let s;
+      try {
+        if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
+        s = await planEpisodes({ run: o.worldModel, world: world.name, split: o.split, episodes: o.episodes, seed: o.seed, planner, device: o.device, workers: o.workers, baselines: o.baselines, onEpisode: () => bar.tick() });
+      } finally {
+        bar.stop();
+      }
+      if (o.json) return printJson(s);
+      const line = (label: string, x: { success_rate: number; ci95: [number, number]; mean_episode_steps: number; seconds_per_action: number }) =>
+        console.log(`${label.padEnd(14)} ${pct(x.success_rate).padStart(6)} (95% CI ${pct(x.ci95[0])}–${pct(x.ci95[1])}), ${x.mean_episode_steps.toFixed(1)} steps, ${(1000 * x.seconds_per_action).toFixed(1)} ms/action`);
+      console.log(`${s.world} ${s.split}, ${s.episodes} episodes, world model ${s.world_model.run} (step ${s.world_model.step})`);
+      line(s.policy, s);
+      for (const [k, b] of Object.entries(s.baselines)) line(k, b);
+    });
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { oneOf } from '../../errors.ts';
+import { trainWorldModel, WM_DEFAULTS } from '../../train/worldmodel.ts';
+import { printJson, progress, wholeNumber } from '../util.ts';
+
+export function trainCommand(program: Command): void {
+  const train = program.command('train').description('train models');
+  train.command('world-model')
+    .description('train a JEPA world model on a dataset (re-run with the same --out to resume)')
+    .requiredOption('--data <dir>', 'LeRobot dataset (umwelt collect --out)')
+    .requiredOption('--out <run>', 'run folder: config.json, metrics.jsonl, checkpoints/, ledger.json')
+    .option('--steps <n>', 'training steps', wholeNumber('--steps', 1), WM_DEFAULTS.steps)
+    .option('--batch <n>', 'windows per batch', wholeNumber('--batch', 2), WM_DEFAULTS.batch)
+    .option('--lr <x>', 'peak learning rate', (v: string) => {
+      const x = Number(v);
+      if (!(x > 0 && x < 1)) throw oneOf('learning rate', v, ['a number in (0, 1), e.g. 1e-3']);
+      return x;
+    }, WM_DEFAULTS.lr)
+    .option('--regularizer <r>', 'vicreg | sigreg', (v: string) => { if (v !== 'vicreg' && v !== 'sigreg') throw oneOf('regularizer', v, ['vicreg', 'sigreg']); return v; }, 'vicreg')
+    .option('--proprio', 'also feed observation.state to the encoder')
+    .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
+    .option('--device <d>', 'wasm | webgpu', 'wasm')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; proprio?: boolean; seed: number; device: string; json?: boolean }) => {
+      if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
+      if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
+      const bar = progress('train world-model', o.steps);
+      let last = 0;
+      let r;
+      try {
+        r = await trainWorldModel({ ...o, device: o.device, onStep: (step) => { bar.tick(step - last); last = step; } });
+      } finally {
+        bar.stop();
+      }
+      if (o.json) return printJson(r);
+      console.log(`${r.out}: ${r.steps} steps, final loss ${r.finalLoss.toFixed(4)}, ${r.seconds.toFixed(0)} s`);
+    });
+}

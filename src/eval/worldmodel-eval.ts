@@ -1,0 +1,154 @@
+/**
+ * `umwelt eval world-model`: how well a JEPA world model predicts, on a (held-out) dataset:
+ *  - k-step latent error ÷ copy-last error (k = 1, 4, 8, 16): rolling the predictor k steps with
+ *    the true actions vs assuming nothing changes (≤ 1 means the model beats "no change");
+ *  - error with shuffled actions ÷ error with true actions (≫ 1 means actions matter);
+ *  - linear-probe R² of positions (state dims named *_x / *_y) from encoded latents and from
+ *    one-step predicted latents (probe fitted on encoded latents of half the episodes);
+ *  - effective rank of the embeddings (collapse monitor).
+ */
+import '../nn/polyfills.ts';
+import { jit, numpy as np, tree } from '@jax-js/jax';
+import { Rng } from '../rng.ts';
+import { openDataset } from '../data/reader.ts';
+import type { WorldModelConfig } from '../models/worldmodel/config.ts';
+import { encode, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { poolFrames } from '../models/worldmodel/processor.ts';
+import { effectiveRank, linearProbeR2 } from './linalg.ts';
+
+type A = np.Array;
+
+export interface WorldModelEval {
+  episodes: number;
+  frames: number;
+  k_step: Record<string, { error: number; copy_last_error: number; ratio: number; windows: number } | null>;
+  shuffled_actions_ratio: { k: number; ratio: number } | null;
+  probe: { targets: string[]; r2_encoded: number; r2_predicted: number; per_target_encoded: number[] };
+  effective_rank: number;
+  latent_dim: number;
+}
+
+export async function evalWorldModel(params: WorldModelParams, c: WorldModelConfig, data: string, opts: { maxEpisodes?: number; seed?: number } = {}): Promise<WorldModelEval> {
+  const ds = await openDataset(data);
+  const n = Math.min(ds.episodes.length, opts.maxEpisodes ?? 200);
+  const encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, c.stateDim > 0 ? s : (s.dispose(), null), c));
+  const D = c.latentDim, H = c.history, Adim = c.actionDim;
+  const stateNames = (ds.features['observation.state']?.names as string[] | null) ?? [];
+  const posIdx = stateNames.map((name, i) => [name, i] as const).filter(([name]) => /_(x|y)$/.test(name));
+  const eps: { z: Float32Array; actions: Float32Array; pos: Float32Array; len: number }[] = [];
+  for (let e = 0; e < n; e++) {
+    const ep = await ds.readEpisode(e);
+    const len = ep.action.length;
+    const frames = new Uint8Array(len * c.imageSize * c.imageSize * 3);
+    ep.images[c.imageKey]!.forEach((f, i) => frames.set(f, i * f.length));
+    const x = np.array(poolFrames(frames, len, c.imageSize, c.inputSize)).reshape([len, c.inputSize, c.inputSize, 3]);
+    const sDim = Math.max(1, c.stateDim);
+    const st = new Float32Array(len * sDim);
+    if (c.stateDim > 0) ep.state.forEach((s, i) => st.set(s.subarray(0, c.stateDim), i * sDim));
+    const z = (await encodeFn({ convs: tree.ref(params.convs), proj: tree.ref(params.proj) }, x, np.array(st).reshape([len, sDim])).data()) as Float32Array;
+    const actions = new Float32Array(len * Adim);
+    ep.action.forEach((a, i) => actions.set(a, i * Adim));
+    const pos = new Float32Array(len * posIdx.length);
+    ep.state.forEach((s, i) => posIdx.forEach(([, j], k) => { pos[i * posIdx.length + k] = s[j]!; }));
+    eps.push({ z: Float32Array.from(z), actions, pos, len });
+  }
+
+  const rollers = new Map<number, (p: WorldModelParams['predictor'], hist: A, acts: A) => A>();
+  const roll = (k: number) => {
+    if (!rollers.has(k)) {
+      rollers.set(k, jit((p: WorldModelParams['predictor'], hist: A, acts: A) => {
+        let h = hist;
+        let z: A | undefined;
+        for (let j = 0; j < k; j++) {
+          const last = j === k - 1;
+          z?.dispose();
+          z = predict(last ? p : tree.ref(p), h.ref, acts.ref.slice([], j, []), c);
+          h = np.concatenate([h.slice([], [1, H], []), z.ref.reshape([z.shape[0]!, 1, D])], 1);
+        }
+        h.dispose();
+        acts.dispose();
+        return z!;
+      }) as never);
+    }
+    return rollers.get(k)!;
+  };
+  const rng = new Rng(opts.seed ?? 0, 'wm-eval');
+  const windowsFor = (k: number) => {
+    const out: [number, number][] = [];
+    eps.forEach((e, ei) => { for (let i = H - 1; i + k < e.len; i++) out.push([ei, i]); });
+    return out;
+  };
+  const rollout = async (k: number, windows: [number, number][], actionSource: [number, number][]) => {
+    const N = windows.length;
+    const hist = new Float32Array(N * H * D), acts = new Float32Array(N * k * Adim);
+    windows.forEach(([ei, i], w) => {
+      const e = eps[ei]!;
+      hist.set(e.z.subarray((i - H + 1) * D, (i + 1) * D), w * H * D);
+      const [ai, as] = actionSource[w]!;
+      const src = eps[ai]!;
+      for (let j = 0; j < k; j++) acts.set(src.actions.subarray((as + j) * Adim, (as + j + 1) * Adim), (w * k + j) * Adim);
+    });
+    return (await roll(k)(tree.ref(params.predictor), np.array(hist).reshape([N, H, D]), np.array(acts).reshape([N, k, Adim])).data()) as Float32Array;
+  };
+  const sq = (a: Float32Array, ao: number, b: Float32Array, bo: number) => { let s = 0; for (let d = 0; d < D; d++) s += (a[ao + d]! - b[bo + d]!) ** 2; return s; };
+
+  const kStep: WorldModelEval['k_step'] = {};
+  let shuffled: WorldModelEval['shuffled_actions_ratio'] = null;
+  let predictedK1: { windows: [number, number][]; z: Float32Array } | undefined;
+  for (const k of [1, 4, 8, 16]) {
+    let windows = windowsFor(k);
+    if (windows.length === 0) { kStep[String(k)] = null; continue; }
+    if (windows.length > 4000) windows = windows.filter(() => rng.next() < 4000 / windows.length);
+    const zPred = await rollout(k, windows, windows);
+    let err = 0, copy = 0;
+    windows.forEach(([ei, i], w) => {
+      const e = eps[ei]!;
+      err += sq(zPred, w * D, e.z, (i + k) * D);
+      copy += sq(e.z, i * D, e.z, (i + k) * D);
+    });
+    kStep[String(k)] = { error: err / windows.length, copy_last_error: copy / windows.length, ratio: copy > 0 ? err / copy : 0, windows: windows.length };
+    if (k === 1) predictedK1 = { windows, z: zPred };
+    if (k === 4 || (k === 1 && !shuffled)) {
+      // Actions from other, randomly chosen windows of the same length.
+      const perm = windows.map((_, w) => windows[(w + 1 + rng.int(windows.length - 1)) % windows.length]!);
+      const zShuf = await rollout(k, windows, perm);
+      let errS = 0;
+      windows.forEach(([ei, i], w) => { errS += sq(zShuf, w * D, eps[ei]!.z, (i + k) * D); });
+      shuffled = { k, ratio: err > 0 ? errS / err : 0 };
+    }
+  }
+
+  // Probes: fit on encoded latents of even episodes, score on odd ones (encoded and predicted).
+  const P = posIdx.length;
+  const allZ: number[] = [], allPos: number[] = [], epOf: number[] = [];
+  eps.forEach((e, ei) => { for (let i = 0; i < e.len; i++) { for (let d = 0; d < D; d++) allZ.push(e.z[i * D + d]!); for (let j = 0; j < P; j++) allPos.push(e.pos[i * P + j]!); epOf.push(ei); } });
+  const fit = epOf.map((e, r) => [e, r] as const).filter(([e]) => e % 2 === 0).map(([, r]) => r);
+  const score = epOf.map((e, r) => [e, r] as const).filter(([e]) => e % 2 === 1).map(([, r]) => r);
+  let r2Enc: number[] = [], r2Pred = NaN;
+  if (P > 0 && fit.length > D && score.length > 1) {
+    r2Enc = linearProbeR2(allZ, allPos, D, P, fit, score);
+    if (predictedK1) {
+      // Same probe on predicted latents: append them as extra rows scored against true positions.
+      const rows = predictedK1.windows.map(([ei, i], w) => ({ ei, i, w })).filter((r) => r.ei % 2 === 1);
+      const xz = [...allZ], yp = [...allPos];
+      const extra: number[] = [];
+      for (const r of rows) {
+        extra.push(xz.length / D);
+        for (let d = 0; d < D; d++) xz.push(predictedK1.z[r.w * D + d]!);
+        for (let j = 0; j < P; j++) yp.push(eps[r.ei]!.pos[(r.i + 1) * P + j]!);
+      }
+      const r2 = linearProbeR2(xz, yp, D, P, fit, extra);
+      r2Pred = r2.reduce((a, b) => a + b, 0) / r2.length;
+    }
+  }
+  const zFlat = Float32Array.from(allZ);
+  return {
+    episodes: eps.length,
+    frames: epOf.length,
+    k_step: kStep,
+    shuffled_actions_ratio: shuffled,
+    probe: { targets: posIdx.map(([name]) => name), r2_encoded: r2Enc.length ? r2Enc.reduce((a, b) => a + b, 0) / r2Enc.length : NaN, r2_predicted: r2Pred, per_target_encoded: r2Enc },
+    effective_rank: effectiveRank(zFlat, epOf.length, D),
+    latent_dim: D,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Planning in latent space with a JEPA world model: CEM or MPPI over action sequences, energy =
+ * Σ over the plan of ‖ẑ_h − z_goal‖₂ (distance between predicted and goal embeddings), model-
+ * predictive control (replan every step, warm-started from the previous plan shifted by one).
+ * Browser-safe: the model arrives as parameters; sampling uses umwelt's seeded Rng. Synchronous
+ * (dataSync) so that it is an ordinary Policy; on WebGPU prefer batching many episodes.
+ */
+import '../nn/polyfills.ts';
+import { jit, numpy as np, tree } from '@jax-js/jax';
+import { Rng } from '../rng.ts';
+import type { WorldModelConfig } from '../models/worldmodel/config.ts';
+import { encode, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { poolFrames } from '../models/worldmodel/processor.ts';
+
+type A = np.Array;
+
+export interface PlannerConfig {
+  method: 'cem' | 'mppi';
+  horizon: number;
+  samples: number;
+  iterations: number;
+  /** CEM: elites kept per iteration. */
+  elites: number;
+  /** MPPI: temperature of the energy softmax. */
+  temperature: number;
+  initStd: number;
+  minStd: number;
+}
+
+export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05 };
+
+export class LatentPlanner {
+  readonly config: PlannerConfig;
+  private readonly wm: WorldModelConfig;
+  private readonly params: WorldModelParams;
+  private readonly encodeFn: (p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => A;
+  private readonly energyFn: (p: WorldModelParams['predictor'], hist: A, goal: A, actions: A) => A;
+  private mean: Float32Array;
+  private rng = new Rng(0, 'planner');
+  private history: Float32Array[] = [];
+  private goal: Float32Array | undefined;
+  /** Latent rollouts evaluated so far (for FLOP accounting). */
+  rollouts = 0;
+
+  constructor(params: WorldModelParams, wm: WorldModelConfig, config: Partial<PlannerConfig> = {}) {
+    this.params = params;
+    this.wm = wm;
+    this.config = { ...PLANNER_DEFAULTS, ...config };
+    this.mean = new Float32Array(this.config.horizon * wm.actionDim);
+    this.encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, wm.stateDim > 0 ? s : (s.dispose(), null), wm)) as never;
+    const H = this.config.horizon;
+    this.energyFn = jit((p: WorldModelParams['predictor'], hist: A, goal: A, actions: A) => {
+      // hist [N, history, D], actions [N, H, A], goal [D] → energy [N]
+      let h = hist;
+      let energy: A | undefined;
+      for (let k = 0; k < H; k++) {
+        const last = k === H - 1;
+        const z = predict(last ? p : tree.ref(p), h.ref, actions.ref.slice([], k, []), wm);
+        const dist = np.sqrt(np.square(z.ref.sub(goal.ref)).sum(-1).add(1e-8));
+        energy = energy ? energy.add(dist) : dist;
+        h = np.concatenate([h.slice([], [1, wm.history], []), z.reshape([z.shape[0]!, 1, wm.latentDim])], 1);
+      }
+      h.dispose();
+      actions.dispose();
+      goal.dispose();
+      return energy!;
+    }) as never;
+  }
+
+  /** Latent of one RGB frame (uint8, imageSize²×3) and optional state. */
+  embed(rgb: Uint8Array, state?: ArrayLike<number>): Float32Array {
+    const c = this.wm;
+    const x = np.array(poolFrames(rgb, 1, c.imageSize, c.inputSize)).reshape([1, c.inputSize, c.inputSize, 3]);
+    const s = np.array(new Float32Array(c.stateDim > 0 ? Array.from(state ?? []).slice(0, c.stateDim) : [0])).reshape([1, Math.max(1, c.stateDim)]);
+    const z = this.encodeFn({ convs: tree.ref(this.params.convs), proj: tree.ref(this.params.proj) }, x, s);
+    return Float32Array.from(z.dataSync() as Float32Array);
+  }
+
+  /** Starts an episode: goal latent, fresh history and plan, seeded sampling. */
+  reset(goal: Float32Array, seed: number): void {
+    this.goal = goal;
+    this.history = [];
+    this.mean.fill(0);
+    this.rng = new Rng(seed, 'planner');
+  }
+
+  /** Energy of each action sequence [N, horizon, A] from the current history. */
+  private energies(actions: Float32Array<ArrayBuffer>, n: number): Float32Array {
+    const c = this.wm;
+    const hist = new Float32Array(n * c.history * c.latentDim);
+    const one = new Float32Array(c.history * c.latentDim);
+    for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, this.history.length - c.history + i)]!, i * c.latentDim);
+    for (let k = 0; k < n; k++) hist.set(one, k * one.length);
+    const e = this.energyFn(tree.ref(this.params.predictor), np.array(hist).reshape([n, c.history, c.latentDim]),
+      np.array(new Float32Array(this.goal!)), np.array(actions).reshape([n, this.config.horizon, c.actionDim]));
+    this.rollouts += n;
+    return Float32Array.from(e.dataSync() as Float32Array);
+  }
+
+  /** Observes the current latent and returns the first action of the best plan. */
+  act(z: Float32Array): Float64Array {
+    const { horizon: H, samples: N, iterations, elites, method, temperature, minStd } = this.config;
+    const A = this.wm.actionDim;
+    this.history.push(z);
+    if (this.history.length > this.wm.history) this.history.shift();
+    const mean = Float32Array.from(this.mean);
+    const std = new Float32Array(H * A).fill(this.config.initStd);
+    for (let it = 0; it < iterations; it++) {
+      const acts = new Float32Array(N * H * A);
+      for (let k = 0; k < N; k++) {
+        for (let j = 0; j < H * A; j++) {
+          // Sample 0 is the current mean itself, so a good warm start is never lost.
+          const v = k === 0 ? mean[j]! : mean[j]! + std[j]! * this.rng.normal();
+          acts[k * H * A + j] = Math.max(-1, Math.min(1, v));
+        }
+      }
+      const e = this.energies(acts, N);
+      const order = Array.from({ length: N }, (_, k) => k).sort((a, b) => e[a]! - e[b]!);
+      const weights = new Float64Array(N);
+      if (method === 'cem') for (const k of order.slice(0, elites)) weights[k] = 1 / elites;
+      else {
+        const best = e[order[0]!]!;
+        let total = 0;
+        for (let k = 0; k < N; k++) { weights[k] = Math.exp(-(e[k]! - best) / temperature); total += weights[k]!; }
+        for (let k = 0; k < N; k++) weights[k]! /= total;
+      }
+      for (let j = 0; j < H * A; j++) {
+        let m = 0;
+        for (let k = 0; k < N; k++) if (weights[k]) m += weights[k]! * acts[k * H * A + j]!;
+        let v = 0;
+        for (let k = 0; k < N; k++) if (weights[k]) v += weights[k]! * (acts[k * H * A + j]! - m) ** 2;
+        mean[j] = m;
+        std[j] = Math.max(minStd, Math.sqrt(v));
+      }
+    }
+    // Warm start: shift the plan by one step for the next call.
+    this.mean.set(mean.subarray(A));
+    this.mean.fill(0, (H - 1) * A);
+    return Float64Array.from(mean.subarray(0, A));
+  }
+
+  dispose(): void {
+    tree.dispose(this.params);
+  }
+}

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import '../src/nn/polyfills.ts';
+import { numpy as np } from '@jax-js/jax';
+import { useDevice } from '../src/nn/runtime.ts';
+import { sigreg, vicreg } from '../src/models/worldmodel/model.ts';
+import { randomDirections, poolFrames } from '../src/models/worldmodel/processor.ts';
+import { effectiveRank, linearProbeR2, symmetricEigenvalues } from '../src/eval/linalg.ts';
+import { Rng } from '../src/rng.ts';
+import { collectDataset } from '../src/node/collect.ts';
+
+await useDevice('wasm');
+const bin = fileURLToPath(new URL('../bin/umwelt.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'umwelt-wm-'));
+
+function gaussian(m: number, d: number, seed: number, scale = 1): Float32Array<ArrayBuffer> {
+  const rng = new Rng(seed, 'test-gauss');
+  return Float32Array.from({ length: m * d }, () => scale * rng.normal());
+}
+
+test('anti-collapse regularizers: small for N(0, I) embeddings, large for collapsed ones', async () => {
+  const m = 512, d = 8;
+  const healthy = np.array(gaussian(m, d, 1)).reshape([m, d]);
+  const collapsed = np.array(gaussian(m, d, 2, 0.01)).reshape([m, d]);
+  const dirs = () => np.array(randomDirections(d, 32, 0, 0)).reshape([d, 32]);
+  const sHealthy = (await sigreg(healthy.ref, dirs()).data())[0]!;
+  const sCollapsed = (await sigreg(collapsed.ref, dirs()).data())[0]!;
+  assert.ok(sHealthy < 0.01 && sCollapsed > 10 * sHealthy, `sigreg healthy ${sHealthy}, collapsed ${sCollapsed}`);
+  const vh = vicreg(healthy, d), vc = vicreg(collapsed, d);
+  const [vhv, vcv] = [(await vh.variance.data())[0]!, (await vc.variance.data())[0]!];
+  vh.covariance.dispose(); vc.covariance.dispose();
+  assert.ok(vhv < 0.1 && vcv > 0.9, `vicreg variance healthy ${vhv}, collapsed ${vcv}`);
+});
+
+test('evaluation linear algebra: eigenvalues, effective rank, linear probe', () => {
+  const ev = symmetricEigenvalues(Float64Array.from([2, 1, 0, 1, 2, 0, 0, 0, 5]), 3);
+  [5, 3, 1].forEach((v, i) => assert.ok(Math.abs(ev[i]! - v) < 1e-9));
+  const iso = gaussian(4000, 4, 3);
+  assert.ok(Math.abs(effectiveRank(iso, 4000, 4) - 4) < 0.1);
+  const line = Float32Array.from({ length: 4000 * 4 }, (_, i) => Math.floor(i / 4) * (i % 4 === 0 ? 1 : 0));
+  assert.ok(effectiveRank(line, 4000, 4) < 1.01);
+  // y = 2 x0 - x1 + 3 is recovered exactly; a random target is not.
+  const x = gaussian(200, 3, 4);
+  const y = Float32Array.from({ length: 200 }, (_, r) => 2 * x[r * 3]! - x[r * 3 + 1]! + 3);
+  const rows = Array.from({ length: 200 }, (_, r) => r);
+  assert.ok(linearProbeR2(x, y, 3, 1, rows.slice(0, 100), rows.slice(100), 1e-6)[0]! > 0.999);
+  assert.ok(linearProbeR2(x, gaussian(200, 1, 5), 3, 1, rows.slice(0, 100), rows.slice(100))[0]! < 0.1);
+  const pooled = poolFrames(Uint8Array.from([0, 0, 0, 255, 255, 255, 255, 255, 255, 0, 0, 0]), 1, 2, 1);
+  assert.deepEqual(Array.from(pooled), [0.5, 0.5, 0.5]);
+});
+
+function umwelt(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('train world-model → resume → eval world-model → plan: end to end on a small dataset', async () => {
+  const data = join(tmp, 'data');
+  await collectDataset({ world: 'two-room', policy: 'noisy-expert', split: 'train', seed: 0, episodes: 8, out: data, workers: 1 });
+  const run = join(tmp, 'run');
+  let r = umwelt('train', 'world-model', '--data', data, '--out', run, '--steps', '6', '--batch', '4', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).steps, 6);
+  for (const f of ['config.json', 'metrics.jsonl', 'checkpoints/last.safetensors', 'ledger.json']) assert.ok(existsSync(join(run, f)), f);
+  const ledger = JSON.parse(readFileSync(join(run, 'ledger.json'), 'utf8'));
+  assert.ok(ledger.totals.flops > 0 && ledger.totals.cost_usd > 0);
+  // Re-running with more steps resumes from the checkpoint (step 6), not from scratch.
+  r = umwelt('train', 'world-model', '--data', data, '--out', run, '--steps', '8', '--batch', '4', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const last = metrics[metrics.length - 1];
+  assert.equal(last.step, 8);
+  assert.ok(Number.isFinite(last.total) && Number.isFinite(last.effective_rank));
+
+  r = umwelt('eval', 'world-model', run, '--data', data, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const ev = JSON.parse(r.stdout);
+  assert.ok(ev.k_step['1'].ratio > 0);
+  assert.deepEqual(ev.probe.targets, ['agent_x', 'agent_y']);
+  assert.ok(ev.effective_rank > 0 && ev.effective_rank <= 32);
+
+  r = umwelt('plan', '--world-model', run, '--world', 'two-room', '--split', 'heldout', '--episodes', '2', '--horizon', '3', '--samples', '16', '--iterations', '1', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const plan = JSON.parse(r.stdout);
+  for (const k of ['world', 'split', 'episodes', 'success_rate', 'ci95', 'mean_episode_steps', 'throughput_per_hour', 'seconds_per_action', 'seeds', 'compute']) assert.ok(k in plan, k);
+  assert.equal(plan.episodes, 2);
+  assert.ok(plan.compute.flops > 0);
+  assert.deepEqual(Object.keys(plan.baselines).sort(), ['oracle', 'random']);
+  assert.equal(plan.baselines.oracle.success_rate, 1);
+
+  const bad = umwelt('plan', '--world-model', join(tmp, 'nope'), '--world', 'two-room');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /^error: .*not a world-model run/);
+  const noData = umwelt('train', 'world-model', '--data', join(tmp, 'missing'), '--out', join(tmp, 'r2'));
+  assert.match(noData.stderr, /^error: dataset folder not found/);
+});
