@@ -83,6 +83,8 @@ test('gradients of every module match finite differences (float64)', async () =>
   await gradCheck('conv2d-s1', initConv2d(6, 'conv1', conv1, F64), (p, xx) => conv2d(p, xx, conv1), x([1, 4, 4, 2]));
   await gradCheck('attention-causal', initAttention(7, 'attn', 8, F64), (p, xx) => attention(p, xx, 2, maskBias(4, 'causal', F64)), x([2, 4, 8]), 1e-4);
   await gradCheck('transformer-blockcausal', initTransformerBlock(8, 'tb', 8, 16, F64), (p, xx) => transformerBlock(p, xx, 2, maskBias(4, { blockCausal: 2 }, F64)), x([1, 4, 8]), 1e-4);
+  const patch = { inChannels: 3, outChannels: 4, kernel: 2, stride: 2, padding: 0 };
+  await gradCheck('conv2d-patch', initConv2d(10, 'patch', patch, F64), (p, xx) => conv2d(p, xx, patch), x([2, 4, 4, 3]));
   const ids = np.array(new Int32Array([1, 3, 3, 0]));
   await gradCheck('embedding', initEmbedding(9, 'emb', 5, 3, F64), (p) => embed(p, ids.ref), x([1]));
 });

@@ -125,15 +125,17 @@ export class WorldEnv<S extends SceneBase = SceneBase> implements Env {
    * The camera image of the scene's goal configuration (the world's `goal()` applied to a fork of
    * the current state), for goal-conditioned planners. Null when the world defines no goal.
    */
-  goalImage(camera = this.world.cameras[0]!, size = this.size): Uint8Array | null {
+  goalObservation(camera = this.world.cameras[0]!, size = this.size): { rgb: Uint8Array; state: Float32Array } | null {
     if (!this.world.goal) return null;
     const fork = this.sim.fork();
     try {
-      this.world.goal({ sim: fork, scene: this.scene });
+      const ctx = { sim: fork, scene: this.scene };
+      this.world.goal(ctx);
+      fork.data.qvel.fill(0); // the goal configuration at rest
       fork.forward();
       const cam = new RayCamera(fork, camera, { width: size, height: size });
       try {
-        return cam.render().rgb;
+        return { rgb: cam.render().rgb, state: Float32Array.from(this.world.state(ctx)) };
       } finally {
         cam.dispose();
       }

@@ -141,6 +141,12 @@ export function conv2d(p: Conv2dParams, x: A, c: Conv2dConfig): A {
   const [n, h, w, c0] = x.shape as [number, number, number, number];
   const ch = paddedChannels(c0);
   const ho = convOutSize(h, k, s, pad), wo = convOutSize(w, k, s, pad);
+  if (k === s && pad === 0 && h % k === 0 && w % k === 0) {
+    // Non-overlapping patches (a patch embedding): one transpose and one matmul.
+    const xc = ch === c0 ? x : np.pad(x, [[0, 0], [0, 0], [0, 0], [0, ch - c0]]);
+    const patches = xc.reshape([n, ho, k, wo, k, ch]).transpose([0, 1, 3, 2, 4, 5]).reshape([n, ho, wo, k * k * ch]);
+    return np.matmul(patches, p.w).add(p.b);
+  }
   const hp = s * Math.ceil((s * (ho - 1) + k) / s), wp = s * Math.ceil((s * (wo - 1) + k) / s);
   let xp = np.pad(x, [[0, 0], [pad, Math.max(0, hp - h - pad)], [pad, Math.max(0, wp - w - pad)], [0, ch - c0]]);
   if (xp.shape[1] !== hp || xp.shape[2] !== wp) xp = xp.slice([], [0, hp], [0, wp], []);

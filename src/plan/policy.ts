@@ -13,9 +13,9 @@ export class LatentPlanPolicy implements Policy {
 
   reset(env: WorldEnv, seed: number): void {
     const camera = this.imageKey.replace('observation.images.', '');
-    const goal = env.goalImage(camera);
+    const goal = env.goalObservation(camera);
     if (!goal) throw new InputError(`world ${env.world.name} defines no goal configuration for goal images`);
-    this.planner.reset(this.planner.embed(goal), seed);
+    this.planner.reset(this.planner.embed(goal.rgb, goal.state), seed);
   }
 
   act(obs: Observation, _env: WorldEnv): Float64Array {

@@ -34,6 +34,8 @@ export interface TrainWorldModelOptions {
   device?: NNDevice;
   regularizer?: Regularizer;
   proprio?: boolean;
+  /** Inverse-dynamics loss weight (default in config). */
+  idmWeight?: number;
   onStep?: (step: number, total: number, loss: number) => void;
 }
 
@@ -81,11 +83,14 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     config = defaultWorldModelConfig({
       // Full resolution: at 32×32 the two-room agent is under 2 pixels and the latents ignore it.
       imageKey, imageSize: img.shape[0]!, inputSize: img.shape[0]!,
-      channels: img.shape[0]! >= 64 ? [16, 32, 32, 32] : [16, 32, 32],
+      // A 4×4 patch embedding first (one matmul), then 3×3 stride-2 convs: 64 → 16 → 8 → 4.
+      patch: img.shape[0]! >= 64 ? 4 : 0,
+      channels: img.shape[0]! >= 64 ? [32, 32, 64] : [16, 32, 32],
       actionDim: ds.features.action?.shape[0] ?? 0,
       stateDim: o.proprio ? (ds.features['observation.state']?.shape[0] ?? 0) : 0,
       regularizer: o.regularizer ?? 'vicreg',
     });
+    if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
   }
   requireFeatures(ds, config);
@@ -108,7 +113,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const T = windowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
   const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'] });
-  const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: np.Array) => encode(p, x, null, { ...config, stateDim: 0 }));
+  const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: np.Array, st: np.Array) => encode(p, x, config.stateDim > 0 ? st : (st.dispose(), null), config));
   const ledger = new ComputeLedger();
   const flopsPerStep = 3 * worldModelFlops(config, hp.batch, T);
   const t0 = performance.now();
@@ -126,7 +131,9 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       // Collapse monitor: per-dimension std and effective rank of embeddings of this batch's frames.
       const frames = b.batch * b.window;
       const x = np.array(poolFrames(b.images[config.imageKey]!, frames, config.imageSize, config.inputSize)).reshape([frames, config.inputSize, config.inputSize, 3]);
-      const z = (await encodeJit({ convs: tree.ref(trainer.params.convs), proj: tree.ref(trainer.params.proj) }, x).data()) as Float32Array;
+      const sDim = b.state.length / frames;
+      const st = config.stateDim > 0 ? np.array(b.state as Float32Array<ArrayBuffer>).reshape([frames, sDim]) : np.zeros([frames, 1]);
+      const z = (await encodeJit({ convs: tree.ref(trainer.params.convs), proj: tree.ref(trainer.params.proj) }, x, st).data()) as Float32Array;
       const std = columnStd(z, frames, config.latentDim);
       record.z_std_mean = std.reduce((a, v) => a + v, 0) / std.length;
       record.z_std_min = Math.min(...std);

@@ -7,6 +7,8 @@ export interface WorldModelConfig {
   /** Source image size (square) and the size the encoder sees after average pooling. */
   imageSize: number;
   inputSize: number;
+  /** First encoder layer: non-overlapping patch×patch embedding (0: a 3×3 stride-2 conv like the rest). */
+  patch: number;
   channels: number[];
   latentDim: number;
   actionDim: number;
@@ -27,6 +29,7 @@ export function defaultWorldModelConfig(over: Partial<WorldModelConfig> & Pick<W
     imageKey: 'observation.images.top',
     imageSize: 64,
     inputSize: 32,
+    patch: 0,
     channels: [16, 32, 32],
     latentDim: 32,
     stateDim: 0,

@@ -25,12 +25,14 @@ export type WorldModelParams = {
 
 function convConfigs(c: WorldModelConfig): Conv2dConfig[] {
   const chans = [3, ...c.channels];
-  return c.channels.map((_, i) => ({ inChannels: chans[i]!, outChannels: chans[i + 1]!, kernel: 3, stride: 2, padding: 1 }));
+  return c.channels.map((_, i) => (i === 0 && c.patch > 0
+    ? { inChannels: 3, outChannels: chans[1]!, kernel: c.patch, stride: c.patch, padding: 0 }
+    : { inChannels: chans[i]!, outChannels: chans[i + 1]!, kernel: 3, stride: 2, padding: 1 }));
 }
 
 function flatDim(c: WorldModelConfig): number {
   let s = c.inputSize;
-  for (let i = 0; i < c.channels.length; i++) s = convOutSize(s, 3, 2, 1);
+  for (const cc of convConfigs(c)) s = convOutSize(s, cc.kernel, cc.stride ?? 1, cc.padding ?? 0);
   return s * s * c.channels[c.channels.length - 1]!;
 }
 
@@ -176,7 +178,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
 
 export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): number {
   let f = 0, size = c.inputSize;
-  for (const cc of convConfigs(c)) { f += conv2dFlops(batch * t, size, size, cc); size = convOutSize(size, 3, 2, 1); }
+  for (const cc of convConfigs(c)) { f += conv2dFlops(batch * t, size, size, cc); size = convOutSize(size, cc.kernel, cc.stride ?? 1, cc.padding ?? 0); }
   f += linearFlops(batch * t, flatDim(c) + c.stateDim, c.latentDim);
   const K = t - c.history;
   f += 2 * K * mlpFlops(batch, [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim]);
