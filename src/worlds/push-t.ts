@@ -14,7 +14,7 @@
  */
 import { Rng } from '../rng.ts';
 import type { Split } from '../env/types.ts';
-import { BandedRange, hsv, rgba, type Rgb, type SceneBase, type WorldContext, type WorldDef } from './world.ts';
+import { BandedRange, hsv, rgba, type Rgb, type SceneBase, type WorldContext, type WorldDef, setScaledCtrl } from './world.ts';
 
 export interface PushTScene extends SceneBase {
   /** Target pose of the block: x, y (m), angle (rad, in [-π, π)). */
@@ -208,9 +208,7 @@ export const pushT: WorldDef<PushTScene> = {
     q[4] = scene.block[2];
   },
   applyAction({ sim }, a) {
-    const ctrl = sim.data.ctrl;
-    ctrl[0] = a[0]! * VMAX;
-    ctrl[1] = a[1]! * VMAX;
+    setScaledCtrl(sim, a, VMAX);
   },
   state({ sim }) {
     const q = sim.data.qpos;

@@ -5,7 +5,7 @@
  */
 import { Rng } from '../rng.ts';
 import type { Split } from '../env/types.ts';
-import { BandedRange, hsv, rgba, type SceneBase, type WorldContext, type WorldDef } from './world.ts';
+import { BandedRange, hsv, rgba, type SceneBase, type WorldContext, type WorldDef, setScaledCtrl } from './world.ts';
 
 export interface ReachScene extends SceneBase {
   targetAngle: number;
@@ -101,9 +101,7 @@ export const reach: WorldDef<ReachScene> = {
     q[1] = scene.q0[1];
   },
   applyAction({ sim }, a) {
-    const ctrl = sim.data.ctrl;
-    ctrl[0] = a[0]! * QDMAX;
-    ctrl[1] = a[1]! * QDMAX;
+    setScaledCtrl(sim, a, QDMAX);
   },
   state({ sim }) {
     const q = sim.data.qpos;

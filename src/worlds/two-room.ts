@@ -7,7 +7,7 @@
  */
 import { Rng } from '../rng.ts';
 import type { Split } from '../env/types.ts';
-import { BandedRange, hsv, rgba, type Rgb, type SceneBase, type WorldContext, type WorldDef } from './world.ts';
+import { BandedRange, hsv, rgba, type Rgb, type SceneBase, type WorldContext, type WorldDef, setScaledCtrl } from './world.ts';
 
 export interface TwoRoomScene extends SceneBase {
   wallX: number;
@@ -128,9 +128,7 @@ export const twoRoom: WorldDef<TwoRoomScene> = {
     q[1] = scene.start[1];
   },
   applyAction({ sim }, a) {
-    const ctrl = sim.data.ctrl;
-    ctrl[0] = a[0]! * VMAX;
-    ctrl[1] = a[1]! * VMAX;
+    setScaledCtrl(sim, a, VMAX);
   },
   state({ sim }) {
     const q = sim.data.qpos;

@@ -100,6 +100,12 @@ export function rgba(c: Rgb, a = 1): string {
   return `${c[0].toFixed(4)} ${c[1].toFixed(4)} ${c[2].toFixed(4)} ${a}`;
 }
 
+/** Writes a normalised action into ctrl, scaled to the actuators' range (ctrl = a · scale). */
+export function setScaledCtrl(sim: { data: { ctrl: Float64Array } }, a: Float64Array, scale: number): void {
+  const ctrl = sim.data.ctrl;
+  for (let i = 0; i < a.length; i++) ctrl[i] = a[i]! * scale;
+}
+
 export function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
