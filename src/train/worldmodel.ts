@@ -36,6 +36,8 @@ export interface TrainWorldModelOptions {
   proprio?: boolean;
   /** Inverse-dynamics loss weight (default in config). */
   idmWeight?: number;
+  /** Time-similarity loss weight (PLDM; default 0). */
+  temporalWeight?: number;
   onStep?: (step: number, total: number, loss: number) => void;
 }
 
@@ -91,6 +93,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       regularizer: o.regularizer ?? 'vicreg',
     });
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
+    if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
   }
   requireFeatures(ds, config);

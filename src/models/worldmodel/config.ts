@@ -21,7 +21,8 @@ export interface WorldModelConfig {
   rolloutSteps: number;
   regularizer: Regularizer;
   /** Loss weights. */
-  weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number };
+  /** temporal: PLDM's time-similarity term ‖z_{t+1} − z_t‖², which makes latent distance track time to reach. */
+  weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number; temporal: number };
 }
 
 export function defaultWorldModelConfig(over: Partial<WorldModelConfig> & Pick<WorldModelConfig, 'actionDim'>): WorldModelConfig {
@@ -37,7 +38,7 @@ export function defaultWorldModelConfig(over: Partial<WorldModelConfig> & Pick<W
     predictorHidden: 256,
     rolloutSteps: 3,
     regularizer: 'vicreg',
-    weights: { teacher: 1, rollout: 1, variance: 1, covariance: 0.04, sigreg: 1, idm: 0.5 },
+    weights: { teacher: 1, rollout: 1, variance: 1, covariance: 0.04, sigreg: 1, idm: 0.5, temporal: 0 },
     ...over,
   };
 }

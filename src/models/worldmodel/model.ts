@@ -111,7 +111,7 @@ function handles<T extends JsTree<A>>(t: T, n: number): T[] {
   return Array.from({ length: n }, (_, i) => (i + 1 < n ? tree.ref(t) : t));
 }
 
-export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm'] as const;
+export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm', 'temporal'] as const;
 
 /**
  * One batch of windows: images [B, T, S, S, 3] float in [0, 1], state [B, T, stateDim] (stateDim
@@ -157,6 +157,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     idm = idm ? idm.add(l) : l;
   }
   actions.dispose();
+  const temporal = np.square(z.ref.slice([], [1, t], []).sub(z.ref.slice([], [0, t - 1], []))).sum(-1).mean();
   const flat = z.reshape([b * t, d]);
   let variance: A, covariance: A, sig: A;
   if (c.regularizer === 'vicreg') {
@@ -172,8 +173,8 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   }
   const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!.mul(1 / (t - 1));
   const total = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
-    .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(idmM.ref.mul(w.idm));
-  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM]);
+    .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(idmM.ref.mul(w.idm)).add(temporal.ref.mul(w.temporal ?? 0));
+  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal]);
 }
 
 export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): number {
