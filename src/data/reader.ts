@@ -37,7 +37,7 @@ const slotOf = (f: string) => {
   return m ? Number(m[1]) * 1e6 + Number(m[2]) : -1;
 };
 
-function metaFromRow(r: Record<string, unknown>, file: string, features: Features): EpisodeMeta {
+function metaFromRow(r: Record<string, unknown>, file: string): EpisodeMeta {
   const stats: Stats = {};
   const videos: EpisodeMeta['videos'] = {};
   for (const [k, v] of Object.entries(r)) {
@@ -53,7 +53,6 @@ function metaFromRow(r: Record<string, unknown>, file: string, features: Feature
     }
   }
   const slot = /chunk-(\d+)\/file-(\d+)/.exec(file);
-  void features;
   return {
     episode_index: Number(r.episode_index),
     tasks: (r.tasks as string[] | null) ?? [],
@@ -254,7 +253,7 @@ export async function openDataset(dir: string): Promise<Dataset> {
       throw new InputError(`cannot read ${f}: ${(err as Error).message.split('\n')[0]}`, 'the file is truncated or corrupt');
     }
     for (const r of rows) {
-      const m = metaFromRow(r, f, info.features);
+      const m = metaFromRow(r, f);
       if (m.episode_index >= info.total_episodes) { uncommitted++; continue; }
       byIndex.set(m.episode_index, m); // later (newer) files win
     }

@@ -9,8 +9,8 @@
  * data files of about data_files_size_in_mb and one episodes-table file, again committing before
  * deleting anything.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { InputError } from '../errors.ts';
 import type { EpisodeData } from './episode.ts';
@@ -313,7 +313,6 @@ export class DatasetWriter {
       files.get(f)!.push(m);
     }
     if (files.size <= 1 && new Set(this.episodes.map((m) => `${m.metaChunk}/${m.metaFile}`)).size <= 1) return;
-    const { readFileSync } = await import('node:fs');
     for (const [f, metas] of files) {
       const bytes = readFileSync(join(this.dir, f));
       const rows = await readParquet(bytes);
@@ -349,8 +348,4 @@ export function statsJson(stats: Stats, features: Features): Record<string, Reco
     out[key] = Object.fromEntries(Object.entries(s).map(([stat, v]) => [stat, shapeStat(v, visual, stat)]));
   }
   return out;
-}
-
-export function relPath(dir: string, p: string): string {
-  return relative(dir, p);
 }
