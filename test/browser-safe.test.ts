@@ -6,9 +6,9 @@ import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BROWSER_DIRS = ['src/sim', 'src/worlds', 'src/env', 'src/experts', 'src/eval', 'src/nn', 'src/ledger'];
+const BROWSER_DIRS = ['src/sim', 'src/worlds', 'src/env', 'src/experts', 'src/eval', 'src/nn', 'src/ledger', 'src/models/worldmodel', 'src/plan'];
 
-test('browser-ready core: sim, worlds, env, experts, eval, nn and ledger bundle for the browser without Node built-ins', async () => {
+test('browser-ready core: sim, worlds, env, experts, eval, nn, ledger, models and plan bundle for the browser without Node built-ins', async () => {
   const entries = BROWSER_DIRS.flatMap((d) => readdirSync(`${root}/${d}`).filter((f) => f.endsWith('.ts')).map((f) => `${d}/${f}`));
   const lines = entries.map((e) => `export * as m${entries.indexOf(e)} from './${e}';`).join('\n');
   const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);

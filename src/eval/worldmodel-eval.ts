@@ -10,7 +10,7 @@
 import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
-import { openDataset } from '../data/reader.ts';
+import type { Dataset } from '../data/reader.ts';
 import type { WorldModelConfig } from '../models/worldmodel/config.ts';
 import { encode, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { poolFrames } from '../models/worldmodel/processor.ts';
@@ -28,8 +28,10 @@ export interface WorldModelEval {
   latent_dim: number;
 }
 
-export async function evalWorldModel(params: WorldModelParams, c: WorldModelConfig, data: string, opts: { maxEpisodes?: number; seed?: number } = {}): Promise<WorldModelEval> {
-  const ds = await openDataset(data);
+/** Episodes come from any dataset-like source (browser-safe: no file access here). */
+export type EpisodeSource = Pick<Dataset, 'episodes' | 'features' | 'readEpisode'>;
+
+export async function evalWorldModel(params: WorldModelParams, c: WorldModelConfig, ds: EpisodeSource, opts: { maxEpisodes?: number; seed?: number } = {}): Promise<WorldModelEval> {
   const n = Math.min(ds.episodes.length, opts.maxEpisodes ?? 200);
   const encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, c.stateDim > 0 ? s : (s.dispose(), null), c));
   const D = c.latentDim, H = c.history, Adim = c.actionDim;

@@ -29,8 +29,9 @@ export function evalCommand(program: Command): void {
         const { evalWorldModel } = await import('../../eval/worldmodel-eval.ts');
         const { useDevice } = await import('../../nn/runtime.ts');
         await useDevice('wasm');
+        const { openDataset } = await import('../../data/reader.ts');
         const wm = loadWorldModel(run);
-        const r = await evalWorldModel(wm.params, wm.config, o.data, { seed: o.seed });
+        const r = await evalWorldModel(wm.params, wm.config, await openDataset(o.data), { seed: o.seed });
         if (o.json) return printJson({ run, data: o.data, step: wm.step, ...r });
         console.log(`${run} (step ${wm.step}) on ${o.data}: ${r.episodes} episodes, ${r.frames} frames`);
         for (const [k, v] of Object.entries(r.k_step)) console.log(`  ${k.padStart(2)}-step latent error / copy-last: ${v ? v.ratio.toFixed(3) : 'n/a (episodes too short)'}`);
