@@ -25,9 +25,11 @@ export interface PlannerConfig {
   temperature: number;
   initStd: number;
   minStd: number;
+  /** 'sum': Σ_h ‖ẑ_h − z_goal‖ (reach fast); 'final': ‖ẑ_H − z_goal‖ + 0.1·mean (allows detours). */
+  energy: 'sum' | 'final';
 }
 
-export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05 };
+export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, energy: 'sum' };
 
 export class LatentPlanner {
   readonly config: PlannerConfig;
@@ -49,6 +51,7 @@ export class LatentPlanner {
     this.mean = new Float32Array(this.config.horizon * wm.actionDim);
     this.encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, wm.stateDim > 0 ? s : (s.dispose(), null), wm)) as never;
     const H = this.config.horizon;
+    const finalOnly = this.config.energy === 'final';
     this.energyFn = jit((p: WorldModelParams['predictor'], hist: A, goal: A, actions: A) => {
       // hist [N, history, D], actions [N, H, A], goal [D] → energy [N]
       let h = hist;
@@ -56,7 +59,8 @@ export class LatentPlanner {
       for (let k = 0; k < H; k++) {
         const last = k === H - 1;
         const z = predict(last ? p : tree.ref(p), h.ref, actions.ref.slice([], k, []), wm);
-        const dist = np.sqrt(np.square(z.ref.sub(goal.ref)).sum(-1).add(1e-8));
+        let dist = np.sqrt(np.square(z.ref.sub(goal.ref)).sum(-1).add(1e-8));
+        if (finalOnly) dist = dist.mul(last ? 1 + 0.1 / H : 0.1 / H);
         energy = energy ? energy.add(dist) : dist;
         h = np.concatenate([h.slice([], [1, wm.history], []), z.reshape([z.shape[0]!, 1, wm.latentDim])], 1);
       }
