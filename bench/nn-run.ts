@@ -6,7 +6,7 @@
 // Must come first: jax-js picks its Wasm thread pool when it is first imported.
 import '../src/node/wasm-threads-setup.ts';
 import '../src/nn/polyfills.ts';
-import { numpy as np, tree, valueAndGrad, defaultDevice } from '@jax-js/jax';
+import { numpy as np, valueAndGrad, defaultDevice } from '@jax-js/jax';
 import { Trainer } from '../src/nn/trainer.ts';
 import { startBackends, useDevice, type NNDevice } from '../src/nn/runtime.ts';
 import { installNodeWebGPU } from '../src/node/webgpu.ts';
@@ -35,11 +35,8 @@ await useDevice(device);
 
 const out: Record<string, unknown> = {};
 for (const name of models) {
-  const make = BENCH_MODELS[name]!;
-  const m = make(undefined);
   const batch = batchScale === 1 ? undefined : Math.round(({ mlp: 256, cnn: 32, transformer: 16 } as Record<string, number>)[name]! * batchScale);
-  const model = batch ? make(batch) : m;
-  if (batch) tree.dispose(m.params);
+  const model = BENCH_MODELS[name]!(batch);
   const trainer = new Trainer(model.loss as never, model.params, { optimizer: { lr: 1e-3, clipNorm: 1 } });
   const t0 = performance.now();
   await trainer.train(...model.batch());
