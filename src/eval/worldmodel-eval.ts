@@ -3,7 +3,7 @@
  *  - k-step latent error ÷ copy-last error (k = 1, 4, 8, 16): rolling the predictor k steps with
  *    the true actions vs assuming nothing changes (≤ 1 means the model beats "no change");
  *  - error with shuffled actions ÷ error with true actions (≫ 1 means actions matter);
- *  - linear-probe R² of positions (state dims named *_x / *_y) from encoded latents and from
+ *  - linear-probe R² of positions (state dims named *_x / *_y, else the whole state) from encoded latents and from
  *    one-step predicted latents (probe fitted on encoded latents of half the episodes);
  *  - effective rank of the embeddings (collapse monitor).
  */
@@ -36,7 +36,11 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   const encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, c.stateDim > 0 ? s : (s.dispose(), null), c));
   const D = c.latentDim, H = c.history, Adim = c.actionDim;
   const stateNames = (ds.features['observation.state']?.names as string[] | null) ?? [];
-  const posIdx = stateNames.map((name, i) => [name, i] as const).filter(([name]) => /_(x|y)$/.test(name));
+  // Positions (state dims named *_x / *_y); worlds whose state has none (reach: joint angles)
+  // are probed on the whole state.
+  const named = stateNames.map((name, i) => [name, i] as const);
+  const positional = named.filter(([name]) => /_(x|y)$/.test(name));
+  const posIdx = positional.length ? positional : named;
   const eps: { z: Float32Array; actions: Float32Array; pos: Float32Array; len: number }[] = [];
   for (let e = 0; e < n; e++) {
     const ep = await ds.readEpisode(e);
