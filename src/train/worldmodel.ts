@@ -148,7 +148,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * hp.steps, seconds, device, units: device === 'webgpu' ? 1 : 1 });
+  // One Wasm thread (one core) or one GPU.
+  ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * hp.steps, seconds, device, units: 1 });
   writeFileSync(paths.ledger, JSON.stringify(ledger.toJSON(), null, 2));
   trainer.dispose();
   return { steps: hp.steps, seconds, finalLoss: last, out: o.out };
