@@ -120,6 +120,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const ledger = new ComputeLedger();
   const flopsPerStep = 3 * worldModelFlops(config, hp.batch, T);
   const t0 = performance.now();
+  const startStep = trainer.step;
   let last = NaN;
   for await (const b of loader.batches()) {
     if (trainer.step >= hp.steps) break;
@@ -149,7 +150,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   }
   const seconds = (performance.now() - t0) / 1000;
   // One Wasm thread (one core) or one GPU.
-  ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * hp.steps, seconds, device, units: 1 });
+  ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * (trainer.step - startStep), seconds, device, units: 1 });
   writeFileSync(paths.ledger, JSON.stringify(ledger.toJSON(), null, 2));
   trainer.dispose();
   return { steps: hp.steps, seconds, finalLoss: last, out: o.out };
