@@ -74,6 +74,9 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(r.code, 0, r.stderr);
   const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const last = metrics[metrics.length - 1];
+  const ledger2 = JSON.parse(readFileSync(join(run, 'ledger.json'), 'utf8'));
+  assert.equal(ledger2.entries.length, 2, 'the resumed run keeps the first run\'s ledger entry');
+  assert.ok(ledger2.entries[1].flops < ledger2.entries[0].flops, 'the resumed run counts only its own 2 steps');
   assert.equal(last.step, 8);
   assert.ok(Number.isFinite(last.total) && Number.isFinite(last.effective_rank));
 

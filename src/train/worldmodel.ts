@@ -15,7 +15,7 @@ import { useDevice, type NNDevice } from '../nn/runtime.ts';
 import { Trainer } from '../nn/trainer.ts';
 import { restoreTree } from '../nn/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.ts';
-import { ComputeLedger } from '../ledger/ledger.ts';
+import { ComputeLedger, type LedgerEntry } from '../ledger/ledger.ts';
 import { columnStd, effectiveRank } from '../eval/linalg.ts';
 import { defaultWorldModelConfig, windowLength, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { encode, initWorldModel, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
@@ -118,6 +118,10 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'] });
   const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: np.Array, st: np.Array) => encode(p, x, config.stateDim > 0 ? st : (st.dispose(), null), config));
   const ledger = new ComputeLedger();
+  // A resumed run keeps the ledger entries of its earlier invocations.
+  if (existsSync(paths.ledger)) {
+    for (const e of (JSON.parse(readFileSync(paths.ledger, 'utf8')) as { entries: LedgerEntry[] }).entries) ledger.add(e);
+  }
   const flopsPerStep = 3 * worldModelFlops(config, hp.batch, T);
   const t0 = performance.now();
   const startStep = trainer.step;
