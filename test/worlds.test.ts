@@ -7,8 +7,7 @@ import { runEpisode } from '../src/eval/rollout.ts';
 import { Rng } from '../src/rng.ts';
 import { WORLD_NAMES, getWorld } from '../src/worlds/index.ts';
 import { SUCCESS_R as ROOM_R, type TwoRoomScene } from '../src/worlds/two-room.ts';
-import { SUCCESS_R as REACH_R, type ReachScene } from '../src/worlds/reach.ts';
-import { inverseKinematics } from '../src/experts/reach.ts';
+import { SUCCESS_R as REACH_R, inverseKinematics, type ReachScene } from '../src/worlds/reach.ts';
 
 for (const name of WORLD_NAMES) {
   const world = getWorld(name);

@@ -74,6 +74,19 @@ export function fingertip(q1: number, q2: number): [number, number] {
   return [LINK1 * Math.cos(q1) + LINK2 * Math.cos(q1 + q2), LINK1 * Math.sin(q1) + LINK2 * Math.sin(q1 + q2)];
 }
 
+/**
+ * Both inverse-kinematics solutions (elbow one way, then the other) for the fingertip at (x, y);
+ * null when out of reach. Shoulder angles are not wrapped: callers compare wrapped differences.
+ */
+export function inverseKinematics(x: number, y: number): [number, number][] | null {
+  const c2 = (x * x + y * y - LINK1 * LINK1 - LINK2 * LINK2) / (2 * LINK1 * LINK2);
+  if (c2 < -1 || c2 > 1) return null;
+  return [1, -1].map((sign) => {
+    const q2 = sign * Math.acos(c2);
+    return [Math.atan2(y, x) - Math.atan2(LINK2 * Math.sin(q2), LINK1 + LINK2 * Math.cos(q2)), q2];
+  });
+}
+
 function tip({ sim }: WorldContext<ReachScene>): [number, number] {
   const q = sim.data.qpos;
   return fingertip(q[0]!, q[1]!);
@@ -117,12 +130,12 @@ export const reach: WorldDef<ReachScene> = {
     return Math.hypot(p[0] - ctx.scene.target[0], p[1] - ctx.scene.target[1]) < SUCCESS_R;
   },
   goal({ sim, scene }) {
-    // The elbow-up inverse-kinematics solution (the goal image only needs the fingertip on target).
+    // The first inverse-kinematics solution (the goal image only needs the fingertip on target);
+    // sampled targets are always in reach, the fallback stretches the arm towards the target.
     const [x, y] = scene.target;
-    const c2 = Math.max(-1, Math.min(1, (x * x + y * y - LINK1 * LINK1 - LINK2 * LINK2) / (2 * LINK1 * LINK2)));
-    const q2 = Math.acos(c2);
+    const [q1, q2] = inverseKinematics(x, y)?.[0] ?? [Math.atan2(y, x), 0];
     const q = sim.data.qpos;
-    q[0] = Math.atan2(y, x) - Math.atan2(LINK2 * Math.sin(q2), LINK1 + LINK2 * Math.cos(q2));
+    q[0] = q1;
     q[1] = q2;
   },
   positions(ctx) {
