@@ -259,3 +259,28 @@ test('--video: frames stored as MP4 (h264) decode frame-accurately; the dataset 
   env.close();
   assert.deepEqual((await validateDataset(out)).errors, []);
 });
+
+test('loader goals: one later frame of the same episode per window, its gap and the episode outcome', async () => {
+  const out = await smallDataset('loader-goals');
+  const ds = await openDataset(out);
+  const T = 3, B = 4, frame = 64 * 64 * 3;
+  const loader = new WindowLoader(ds, { window: T, batch: B, seed: 3, episodesInMemory: 2, goals: true });
+  let checked = 0;
+  for await (const b of loader.batches(1)) {
+    const g = b.goals!;
+    for (let i = 0; i < b.batch; i++) {
+      const ep = await ds.readEpisode(b.episode[i]!);
+      const j = b.start[i]! + g.gap[i]!;
+      assert.ok(g.gap[i]! >= 0 && j < ep.action.length, `gap ${g.gap[i]} from ${b.start[i]} in an episode of ${ep.action.length}`);
+      assert.ok(Buffer.from(g.images['observation.images.top']!.subarray(i * frame, (i + 1) * frame)).equals(Buffer.from(ep.images['observation.images.top']![j]!)), 'goal frame bytes');
+      assert.deepEqual(Array.from(g.state.subarray(i * 4, (i + 1) * 4)), Array.from(ep.state[j]!));
+      assert.equal(g.success[i], ep.success ? 1 : 0);
+      checked++;
+    }
+  }
+  assert.ok(checked >= B);
+  // Without goals the windows are the same as before (goal sampling uses no randomness then).
+  const plain = new WindowLoader(ds, { window: T, batch: B, seed: 3, episodesInMemory: 2 });
+  const first = (await plain.batches(1).next()).value!;
+  assert.equal(first.goals, undefined);
+});

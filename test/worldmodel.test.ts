@@ -9,6 +9,8 @@ import '../src/nn/polyfills.ts';
 import { numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
 import { sigreg, vicreg } from '../src/models/worldmodel/model.ts';
+import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
+import { tree } from '@jax-js/jax';
 import { randomDirections, poolFrames } from '../src/models/worldmodel/processor.ts';
 import { effectiveRank, linearProbeR2, symmetricEigenvalues } from '../src/eval/linalg.ts';
 import { Rng } from '../src/rng.ts';
@@ -37,6 +39,24 @@ test('anti-collapse regularizers: small for N(0, I) embeddings, large for collap
   assert.ok(vhv < 0.1 && vcv > 0.9, `vicreg variance healthy ${vhv}, collapsed ${vcv}`);
 });
 
+test('time-to-reach loss: expectile weights (τ above, 1 − τ below) and the success mask', async () => {
+  const D = 4, N = 6, tau = 0.3;
+  const p = initReachTime(D, 16, 1);
+  const z = gaussian(N, D, 1), g = gaussian(N, D, 2);
+  const gap = Float32Array.from([0, 3, 8, 15, 30, 60]);
+  const mask = Float32Array.from([1, 1, 0, 1, 1, 0]);
+  const d = (await reachTime(tree.ref(p), np.array(z).reshape([N, D]), np.array(g).reshape([N, D])).data()) as Float32Array;
+  assert.ok(d.every((v) => v >= 0), 'time-to-reach is never negative (softplus)');
+  let num = 0, den = 0;
+  for (let i = 0; i < N; i++) {
+    const e = (d[i]! - gap[i]!) / REACH_TIME_UNIT;
+    num += mask[i]! * (e > 0 ? tau : 1 - tau) * e * e;
+    den += mask[i]!;
+  }
+  const loss = (await reachTimeLoss(p, np.array(z).reshape([N, D]), np.array(g).reshape([N, D]), np.array(gap), np.array(mask), tau).data()) as Float32Array;
+  assert.ok(Math.abs(loss[0]! - num / den) < 1e-5 * Math.max(1, num / den), `${loss[0]} vs ${num / den}`);
+});
+
 test('evaluation linear algebra: eigenvalues, effective rank, linear probe', () => {
   const ev = symmetricEigenvalues(Float64Array.from([2, 1, 0, 1, 2, 0, 0, 0, 5]), 3);
   [5, 3, 1].forEach((v, i) => assert.ok(Math.abs(ev[i]! - v) < 1e-9));
@@ -63,7 +83,7 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   const data = join(tmp, 'data');
   await collectDataset({ world: 'two-room', policy: 'noisy-expert', split: 'train', seed: 0, episodes: 8, out: data, workers: 1 });
   const run = join(tmp, 'run');
-  let r = umwelt('train', 'world-model', '--data', data, '--out', run, '--steps', '6', '--batch', '4', '--json');
+  let r = umwelt('train', 'world-model', '--data', data, '--out', run, '--steps', '6', '--batch', '4', '--proprio', '--reach-time', '1', '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).steps, 6);
   for (const f of ['config.json', 'metrics.jsonl', 'checkpoints/last.safetensors', 'ledger.json']) assert.ok(existsSync(join(run, f)), f);
@@ -79,6 +99,7 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.ok(ledger2.entries[1].flops < ledger2.entries[0].flops, 'the resumed run counts only its own 2 steps');
   assert.equal(last.step, 8);
   assert.ok(Number.isFinite(last.total) && Number.isFinite(last.effective_rank));
+  assert.ok(last.reach_time > 0, 'the time-to-reach loss is trained');
 
   r = umwelt('eval', 'world-model', run, '--data', data, '--json');
   assert.equal(r.code, 0, r.stderr);
@@ -95,6 +116,16 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.ok(plan.compute.flops > 0);
   assert.deepEqual(Object.keys(plan.baselines).sort(), ['oracle', 'random']);
   assert.equal(plan.baselines.oracle.success_rate, 1);
+  assert.equal(plan.planner.energy, 'reach-time', 'a model with a time-to-reach head plans with it by default');
+
+  // A model without the head: plain embedding distance, and a one-line error when asked for it.
+  const run2 = join(tmp, 'run-plain');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run2, '--steps', '2', '--batch', '4', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  r = umwelt('plan', '--world-model', run2, '--world', 'two-room', '--episodes', '1', '--horizon', '2', '--samples', '8', '--iterations', '1', '--energy', 'reach-time');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: --energy reach-time needs a world model trained with a time-to-reach head/);
+  assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('hint')).length, 1, r.stderr);
 
   const bad = umwelt('plan', '--world-model', join(tmp, 'nope'), '--world', 'two-room');
   assert.notEqual(bad.code, 0);

@@ -23,6 +23,23 @@ export interface LoaderOptions {
   episodes?: number[];
   /** Step between window starts within an episode (default 1). */
   stride?: number;
+  /**
+   * Also draw one goal frame per window: a frame j ≥ start of the same episode, uniformly, with
+   * its gap j − start and whether the episode succeeded (for time-to-reach learning).
+   */
+  goals?: boolean;
+}
+
+/** One later frame of each window's episode (see LoaderOptions.goals). */
+export interface GoalFrames {
+  /** Per camera key: uint8 [B, H, W, 3]. */
+  images: Record<string, Uint8Array>;
+  /** float32 [B, S]. */
+  state: Float32Array;
+  /** Steps from the window's first frame to the goal frame. */
+  gap: Float32Array;
+  /** 1 where the episode reached its goal, else 0. */
+  success: Float32Array;
 }
 
 export interface WindowBatch {
@@ -37,6 +54,7 @@ export interface WindowBatch {
   task: string[];
   episode: Int32Array;
   start: Int32Array;
+  goals?: GoalFrames;
 }
 
 function shuffle<T>(items: T[], rng: Rng): T[] {
@@ -49,7 +67,7 @@ function shuffle<T>(items: T[], rng: Rng): T[] {
 
 export class WindowLoader {
   readonly ds: Dataset;
-  readonly opts: Required<Omit<LoaderOptions, 'require' | 'episodes'>>;
+  readonly opts: Required<Omit<LoaderOptions, 'require' | 'episodes' | 'goals'>> & { goals: boolean };
   private readonly episodes: number[];
   private readonly imageKeys: string[];
   private readonly stateDim: number;
@@ -57,7 +75,7 @@ export class WindowLoader {
 
   constructor(ds: Dataset, opts: LoaderOptions) {
     this.ds = ds;
-    this.opts = { episodesInMemory: 16, stride: 1, ...opts };
+    this.opts = { episodesInMemory: 16, stride: 1, ...opts, goals: opts.goals ?? false };
     for (const [name, v] of Object.entries({ window: opts.window, batch: opts.batch, stride: this.opts.stride, episodesInMemory: this.opts.episodesInMemory })) {
       if (!Number.isInteger(v) || v < 1) throw new InputError(`loader ${name} must be a whole number ≥ 1, got ${v}`);
     }
@@ -92,13 +110,13 @@ export class WindowLoader {
         }
         shuffle(pool, rng);
         let i = 0;
-        for (; i + B <= pool.length; i += B) yield this.assemble(pool.slice(i, i + B));
+        for (; i + B <= pool.length; i += B) yield this.assemble(pool.slice(i, i + B), rng);
         carry = pool.slice(i); // fewer than B windows: keeps memory bounded
       }
     }
   }
 
-  private assemble(ws: { ep: EpisodeData; index: number; start: number }[]): WindowBatch {
+  private assemble(ws: { ep: EpisodeData; index: number; start: number }[], rng: Rng): WindowBatch {
     const T = this.opts.window;
     const B = ws.length;
     const images: Record<string, Uint8Array> = {};
@@ -122,6 +140,27 @@ export class WindowLoader {
       task: ws.map((w) => w.ep.task),
       episode: Int32Array.from(ws.map((w) => w.index)),
       start: Int32Array.from(ws.map((w) => w.start)),
+      ...(this.opts.goals ? { goals: this.goalFrames(ws, rng) } : {}),
+    };
+  }
+
+  private goalFrames(ws: { ep: EpisodeData; start: number }[], rng: Rng): GoalFrames {
+    const B = ws.length;
+    const js = ws.map((w) => w.start + rng.int(w.ep.action.length - w.start));
+    const images: Record<string, Uint8Array> = {};
+    for (const key of this.imageKeys) {
+      const f = this.ds.features[key]!;
+      const frame = f.shape[0]! * f.shape[1]! * 3;
+      const buf = new Uint8Array(B * frame);
+      ws.forEach((w, b) => buf.set(w.ep.images[key]![js[b]!]!, b * frame));
+      images[key] = buf;
+    }
+    const state = new Float32Array(B * this.stateDim);
+    ws.forEach((w, b) => state.set(w.ep.state[js[b]!]!, b * this.stateDim));
+    return {
+      images, state,
+      gap: Float32Array.from(ws.map((w, b) => js[b]! - w.start)),
+      success: Float32Array.from(ws.map((w) => (w.ep.success ? 1 : 0))),
     };
   }
 }

@@ -1,6 +1,6 @@
-/** Policy factory: `expert`, `noisy-expert` and `random` for every world. */
+/** Policy factory: `expert`, `noisy-expert`, `play` and `random` for every world. */
 import { oneOf } from '../errors.ts';
-import { NoisyExpert, RandomPolicy, type NoiseOptions, type Policy } from './policy.ts';
+import { NoisyExpert, PlayPolicy, RandomPolicy, type NoiseOptions, type Policy } from './policy.ts';
 import { TwoRoomExpert } from './two-room.ts';
 import { ReachExpert } from './reach.ts';
 import { PushTExpert } from './push-t.ts';
@@ -11,7 +11,7 @@ const EXPERTS: Record<string, () => Policy> = {
   'push-t': () => new PushTExpert(),
 };
 
-export const POLICY_NAMES = ['expert', 'noisy-expert', 'random'] as const;
+export const POLICY_NAMES = ['expert', 'noisy-expert', 'play', 'random'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export function isPolicyName(name: string): name is PolicyName {
@@ -26,6 +26,8 @@ export function makePolicy(name: string, world: string, noise: NoiseOptions = {}
       return expert();
     case 'noisy-expert':
       return new NoisyExpert(expert(), noise);
+    case 'play':
+      return new PlayPolicy();
     case 'random':
       return new RandomPolicy();
     default:

@@ -24,6 +24,30 @@ export class RandomPolicy implements Policy {
   }
 }
 
+/**
+ * Play: a random walk in action space — a uniform random action held for 3–10 steps, then another.
+ * Unlike per-step uniform noise (which jitters in place) it covers the scene and bumps into
+ * obstacles, the interactions a world model must see to learn them (PLDM's exploratory data).
+ */
+export class PlayPolicy implements Policy {
+  readonly name = 'play';
+  private rng = new Rng(0);
+  private left = 0;
+  private action = new Float64Array(0);
+  reset(_env: WorldEnv, seed: number): void {
+    this.rng = new Rng(seed, 'policy/play');
+    this.left = 0;
+  }
+  act(_obs: Observation, env: WorldEnv): Float64Array {
+    if (this.left === 0) {
+      this.left = 3 + this.rng.int(8);
+      this.action = new Float64Array(env.spec.action.names.length).map(() => this.rng.uniform(-1, 1));
+    }
+    this.left--;
+    return Float64Array.from(this.action);
+  }
+}
+
 export interface NoiseOptions {
   /** Std of Gaussian noise added to every expert action (default 0.3). */
   sigma?: number;

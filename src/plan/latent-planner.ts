@@ -11,6 +11,8 @@ import { Rng } from '../rng.ts';
 import type { WorldModelConfig } from '../models/worldmodel/config.ts';
 import { encode, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { poolFrames } from '../models/worldmodel/processor.ts';
+import { reachTime, type ReachTimeParams } from '../models/worldmodel/reach-time.ts';
+import { InputError } from '../errors.ts';
 
 type A = np.Array;
 
@@ -25,8 +27,18 @@ export interface PlannerConfig {
   temperature: number;
   initStd: number;
   minStd: number;
-  /** 'sum': Σ_h ‖ẑ_h − z_goal‖ (reach fast); 'final': ‖ẑ_H − z_goal‖ + 0.1·mean (allows detours). */
-  energy: 'sum' | 'final';
+  /**
+   * 'sum': Σ_h ‖ẑ_h − z_goal‖ (reach fast); 'final': ‖ẑ_H − z_goal‖ + 0.1·mean (allows detours);
+   * 'reach-time': Σ_h d(ẑ_h, z_goal) with the model's learned time-to-reach head (routes around
+   * obstacles that embedding distance ignores; the default for models trained with it).
+   */
+  energy: PlannerEnergy;
+}
+
+export type PlannerEnergy = 'sum' | 'final' | 'reach-time';
+
+export function hasReachTime(wm: WorldModelConfig): boolean {
+  return (wm.weights.reachTime ?? 0) > 0;
 }
 
 export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, energy: 'sum' };
@@ -36,7 +48,7 @@ export class LatentPlanner {
   private readonly wm: WorldModelConfig;
   private readonly params: WorldModelParams;
   private readonly encodeFn: (p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => A;
-  private readonly energyFn: (p: WorldModelParams['predictor'], hist: A, goal: A, actions: A) => A;
+  private readonly energyFn: (p: WorldModelParams['predictor'], rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => A;
   private mean: Float32Array;
   private rng = new Rng(0, 'planner');
   private history: Float32Array[] = [];
@@ -47,19 +59,27 @@ export class LatentPlanner {
   constructor(params: WorldModelParams, wm: WorldModelConfig, config: Partial<PlannerConfig> = {}) {
     this.params = params;
     this.wm = wm;
-    this.config = { ...PLANNER_DEFAULTS, ...config };
+    // Default energy: the learned time-to-reach when the model was trained with it.
+    this.config = { ...PLANNER_DEFAULTS, energy: hasReachTime(wm) ? 'reach-time' : 'sum', ...config };
+    if (this.config.energy === 'reach-time' && !hasReachTime(wm)) {
+      throw new InputError('--energy reach-time needs a world model trained with a time-to-reach head', 'train with: umwelt train world-model … --reach-time 1, or plan with --energy sum');
+    }
     this.mean = new Float32Array(this.config.horizon * wm.actionDim);
     this.encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, wm.stateDim > 0 ? s : (s.dispose(), null), wm)) as never;
     const H = this.config.horizon;
     const finalOnly = this.config.energy === 'final';
-    this.energyFn = jit((p: WorldModelParams['predictor'], hist: A, goal: A, actions: A) => {
+    const learned = this.config.energy === 'reach-time';
+    this.energyFn = jit((p: WorldModelParams['predictor'], rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => {
       // hist [N, history, D], actions [N, H, A], goal [D] → energy [N]
       let h = hist;
       let energy: A | undefined;
+      const n = hist.shape[0]!;
       for (let k = 0; k < H; k++) {
         const last = k === H - 1;
         const z = predict(last ? p : tree.ref(p), h.ref, actions.ref.slice([], k, []), wm);
-        let dist = np.sqrt(np.square(z.ref.sub(goal.ref)).sum(-1).add(1e-8));
+        let dist = learned
+          ? reachTime((last ? rt : tree.ref(rt)) as ReachTimeParams, z.ref, np.broadcastTo(goal.ref.reshape([1, wm.latentDim]), [n, wm.latentDim]))
+          : np.sqrt(np.square(z.ref.sub(goal.ref)).sum(-1).add(1e-8));
         if (finalOnly) dist = dist.mul(last ? 1 + 0.1 / H : 0.1 / H);
         energy = energy ? energy.add(dist) : dist;
         h = np.concatenate([h.slice([], [1, wm.history], []), z.reshape([z.shape[0]!, 1, wm.latentDim])], 1);
@@ -67,6 +87,7 @@ export class LatentPlanner {
       h.dispose();
       actions.dispose();
       goal.dispose();
+      if (!learned) tree.dispose(rt);
       return energy!;
     }) as never;
   }
@@ -95,7 +116,7 @@ export class LatentPlanner {
     const one = new Float32Array(c.history * c.latentDim);
     for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, this.history.length - c.history + i)]!, i * c.latentDim);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
-    const e = this.energyFn(tree.ref(this.params.predictor), np.array(hist).reshape([n, c.history, c.latentDim]),
+    const e = this.energyFn(tree.ref(this.params.predictor), this.config.energy === 'reach-time' ? tree.ref(this.params.reachTime) : [], np.array(hist).reshape([n, c.history, c.latentDim]),
       np.array(new Float32Array(this.goal!)), np.array(actions).reshape([n, this.config.horizon, c.actionDim]));
     this.rollouts += n;
     return Float32Array.from(e.dataSync() as Float32Array);

@@ -38,6 +38,8 @@ export interface TrainWorldModelOptions {
   idmWeight?: number;
   /** Time-similarity loss weight (PLDM; default 0). */
   temporalWeight?: number;
+  /** Time-to-reach head loss weight (default 0: off). */
+  reachTimeWeight?: number;
   onStep?: (step: number, total: number, loss: number) => void;
 }
 
@@ -47,8 +49,11 @@ export function runPaths(out: string): RunPaths {
   return { config: join(out, 'config.json'), metrics: join(out, 'metrics.jsonl'), checkpoint: join(out, 'checkpoints', 'last.safetensors'), ledger: join(out, 'ledger.json') };
 }
 
-/** Batch arrays for the model from loader windows: pooled float images, state, actions. */
-export function batchArrays(b: WindowBatch, c: WorldModelConfig): [np.Array, np.Array, np.Array] {
+/**
+ * Batch arrays for the model from loader windows: pooled float images, state, actions, then the
+ * goal frames' images, state, gaps and success mask (1-element placeholders without goals).
+ */
+export function batchArrays(b: WindowBatch, c: WorldModelConfig): np.Array[] {
   const frames = b.batch * b.window;
   const imgs = poolFrames(b.images[c.imageKey]!, frames, c.imageSize, c.inputSize);
   const sDim = b.state.length / frames;
@@ -57,6 +62,19 @@ export function batchArrays(b: WindowBatch, c: WorldModelConfig): [np.Array, np.
     np.array(imgs as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, c.inputSize, c.inputSize, 3]),
     state,
     np.array(b.action as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, c.actionDim]),
+    ...goalArrays(b, c),
+  ];
+}
+
+function goalArrays(b: WindowBatch, c: WorldModelConfig): np.Array[] {
+  const g = b.goals;
+  if (!g) return [np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1])];
+  const imgs = poolFrames(g.images[c.imageKey]!, b.batch, c.imageSize, c.inputSize);
+  return [
+    np.array(imgs as Float32Array<ArrayBuffer>).reshape([b.batch, c.inputSize, c.inputSize, 3]),
+    c.stateDim > 0 ? np.array(g.state as Float32Array<ArrayBuffer>).reshape([b.batch, g.state.length / b.batch]) : np.zeros([b.batch, 0]),
+    np.array(g.gap as Float32Array<ArrayBuffer>),
+    np.array(g.success as Float32Array<ArrayBuffer>),
   ];
 }
 
@@ -94,6 +112,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     });
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
+    if (o.reachTimeWeight !== undefined) config.weights.reachTime = o.reachTimeWeight;
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
   }
   requireFeatures(ds, config);
@@ -101,7 +120,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const optimizer = { lr: hp.lr, warmupSteps: hp.warmup, totalSteps: hp.steps, weightDecay: hp.weightDecay, clipNorm: 1 };
   const template = initWorldModel(config, seed);
   let trainer: Trainer<WorldModelParams>;
-  const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array) => worldModelLosses(p, images, state, actions, dirs, config);
+  const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array, gi: np.Array, gs: np.Array, gg: np.Array, gm: np.Array) =>
+    worldModelLosses(p, images, state, actions, dirs, gi, gs, gg, gm, config);
   if (resume) {
     const ck = loadCheckpoint(paths.checkpoint);
     const params = restoreTree(ck, 'params', template, paths.checkpoint);
@@ -115,7 +135,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
 
   const T = windowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
-  const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'] });
+  const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'], goals: (config.weights.reachTime ?? 0) > 0 });
   const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: np.Array, st: np.Array) => encode(p, x, config.stateDim > 0 ? st : (st.dispose(), null), config));
   const ledger = new ComputeLedger();
   // A resumed run keeps the ledger entries of its earlier invocations.
@@ -128,9 +148,9 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   let last = NaN;
   for await (const b of loader.batches()) {
     if (trainer.step >= hp.steps) break;
-    const [images, state, actions] = batchArrays(b, config);
+    const [images, state, actions, ...goal] = batchArrays(b, config);
     const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
-    const s = await trainer.train(images, state, actions, dirs);
+    const s = await trainer.train(images!, state!, actions!, dirs, ...goal);
     last = s.loss;
     o.onStep?.(s.step, hp.steps, s.loss);
     const record: Record<string, unknown> = { step: s.step, lr: s.lr, grad_norm: s.gradNorm, seconds: (performance.now() - t0) / 1000 };

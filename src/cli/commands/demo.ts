@@ -1,16 +1,23 @@
 import type { Command } from 'commander';
 import { encode } from 'fast-png';
+import { Worker } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { MultiBar } from 'cli-progress';
 import { WorldEnv } from '../../env/world-env.ts';
 import { makePolicy } from '../../experts/index.ts';
-import { renderReport, type WorldSection } from '../../eval/report.ts';
+import { renderReport, type WorldModelSection, type WorldSection } from '../../eval/report.ts';
 import { runEpisode, summarize, type EvalSummary } from '../../eval/rollout.ts';
 import { poolSize, runEpisodes } from '../../node/episode-pool.ts';
+import { DEMO_RECIPES, type DemoProgress, type DemoWorldResult } from '../../node/demo-world.ts';
+import { costOf } from '../../ledger/ledger.ts';
+import { UmweltError } from '../../errors.ts';
 import { WORLD_NAMES, getWorld } from '../../worlds/index.ts';
-import { pct, printJson, progress, wholeNumber, writeOutput } from '../util.ts';
+import { pct, printJson, wholeNumber, writeOutput } from '../util.ts';
 
 const STRIP_FRAMES = 8;
+/** Worlds whose world model the demo trains and plans with (Push-T needs more data and compute than a CPU demo has). */
+const WM_WORLDS = ['two-room', 'reach'] as const;
 
 /** One expert episode on held-out seed 0, sampled into a strip of frames (PNG data URIs). */
 async function frameStrip(world: string): Promise<{ strip: string[]; caption: string; task: string }> {
@@ -27,50 +34,120 @@ async function frameStrip(world: string): Promise<{ strip: string[]; caption: st
   }
 }
 
+/** Runs one world's pipeline (collect → train → score → plan) in its own worker thread. */
+function runWorldInThread(world: string, out: string, quick: boolean, onProgress: (p: DemoProgress) => void): Promise<DemoWorldResult> {
+  const recipes = DEMO_RECIPES[world]!;
+  const worker = new Worker(new URL('../../node/worker-entry.mjs', import.meta.url), {
+    workerData: { __module: new URL('../../node/demo-worker.ts', import.meta.url).href, options: { world, out: join(out, world), recipe: quick ? recipes.quick : recipes.full } },
+  });
+  return new Promise((resolvePromise, reject) => {
+    let settled = false;
+    worker.on('message', (m: { type: string; progress?: DemoProgress; result?: DemoWorldResult; message?: string; hint?: string; stack?: string }) => {
+      if (m.type === 'progress') onProgress(m.progress!);
+      else if (m.type === 'done') { settled = true; resolvePromise(m.result!); void worker.terminate(); }
+      else if (m.type === 'error') {
+        settled = true;
+        reject(m.stack ? Object.assign(new Error(`${world}: ${m.message}`), { stack: m.stack }) : new UmweltError(`${world}: ${m.message}`, m.hint));
+        void worker.terminate();
+      }
+    });
+    worker.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
+    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new Error(`${world} demo thread exited (code ${code})`)); } });
+  });
+}
+
+function worldModelSection(r: DemoWorldResult): WorldModelSection {
+  const planEntry = r.plan.compute;
+  const compute = [
+    ...r.ledger.map((e) => ({ name: `train ${e.name}`, flops: e.flops, seconds: e.seconds, usd: costOf(e) })),
+    { name: `plan ${r.plan.episodes} held-out episodes`, flops: planEntry.flops, seconds: planEntry.seconds, usd: planEntry.cost_usd },
+  ];
+  const energy = r.plan.planner.energy === 'reach-time' ? 'the learned time-to-reach from predicted latents to the goal embedding' : 'the distance between predicted latents and the goal embedding';
+  return {
+    kStep: Object.entries(r.eval.k_step).filter(([, v]) => v).map(([k, v]) => ({ k: Number(k), ratio: v!.ratio })),
+    shuffledRatio: r.eval.shuffled_actions_ratio,
+    probe: { targets: r.eval.probe.targets, encoded: r.eval.probe.r2_encoded, predicted: r.eval.probe.r2_predicted },
+    effectiveRank: r.eval.effective_rank,
+    latentDim: r.eval.latent_dim,
+    lossCurve: r.train.loss_curve,
+    dream: r.dream,
+    compute,
+    costPerSuccess: planEntry.cost_per_success_usd,
+    notes: `Trained ${r.train.steps} steps on ${r.data.train.reduce((a, d) => Math.max(a, d.total_episodes), 0)} train-split episodes (noisy expert${r.recipe.playEpisodes ? ' + random-walk play' : ''}; image + proprioception); scored on ${r.eval.episodes} held-out episodes. Planner: ${r.plan.planner.method.toUpperCase()} over ${r.plan.planner.horizon}-step action sequences (${r.plan.planner.samples} samples × ${r.plan.planner.iterations} iterations), energy = ${energy}, replanning every step.`,
+  };
+}
+
 export function demoCommand(program: Command): void {
   program
     .command('demo')
-    .description('the end-to-end main job: evaluate expert vs random on every world\'s held-out split, write report.html')
-    .option('--out <dir>', 'output folder', 'umwelt-demo')
-    .option('--quick', 'fewer episodes (a smoke run)')
-    .option('--episodes <n>', 'episodes per policy and world (default 30, --quick 8)', wholeNumber('--episodes', 1))
-    .option('--workers <n>', 'worker threads (default: CPU cores)', wholeNumber('--workers', 1))
+    .description('the end-to-end main job: collect data, train JEPA world models for two-room and reach, plan on held-out scenes beside random and oracle, write report.html')
+    .option('--out <dir>', 'output folder (datasets, runs, report.html; re-running resumes)', 'umwelt-demo')
+    .option('--quick', 'smaller data, shorter training, fewer episodes (≈3 min)')
+    .option('--episodes <n>', 'expert/random episodes per world for the baseline table (default 30, --quick 8)', wholeNumber('--episodes', 1))
+    .option('--workers <n>', 'worker threads for the baseline episodes (default: CPU cores)', wholeNumber('--workers', 1))
     .option('--json', 'print the summary as one JSON object on stdout')
     .action(async (o: { out: string; quick?: boolean; episodes?: number; workers?: number; json?: boolean }) => {
       const episodes = o.episodes ?? (o.quick ? 8 : 30);
       const t0 = performance.now();
+      const quick = Boolean(o.quick);
+
+      // 1. One world-model pipeline per world, each in its own thread (one core each).
+      const bars = new MultiBar({ format: '{world} {stage} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+      const results: Record<string, DemoWorldResult> = {};
+      try {
+        const handles = Object.fromEntries(WM_WORLDS.map((w) => [w, bars.create(1, 0, { world: w.padEnd(8), stage: 'starting' })]));
+        const runs = WM_WORLDS.map((w) => runWorldInThread(w, o.out, quick, (p) => {
+          const b = handles[w]!;
+          b.setTotal(p.total);
+          b.update(p.done, { stage: p.stage });
+        }).then((r) => { results[w] = r; }));
+        await Promise.all(runs);
+      } finally {
+        bars.stop();
+      }
+
+      // 2. Sections: world-model worlds (planner, random, oracle) and the rest (expert vs random).
       const sections: WorldSection[] = [];
-      const summary: Record<string, Record<string, EvalSummary>> = {};
+      const summary: Record<string, unknown> = {};
       for (const name of WORLD_NAMES) {
         const world = getWorld(name);
-        const rows: EvalSummary[] = [];
-        for (const policy of ['expert', 'random']) {
-          const seeds = Array.from({ length: episodes }, (_, i) => i);
-          const bar = progress(`${name} ${policy}`, seeds.length);
-          const t1 = performance.now();
-          try {
-            const results = await runEpisodes({ world: name, policy, split: 'heldout', seeds, workers: o.workers, onEpisode: () => bar.tick() });
-            rows.push(summarize(name, world.fps, policy, 'heldout', results, (performance.now() - t1) / 1000, { device: 'cpu', units: poolSize(seeds.length, o.workers) }));
-          } finally {
-            bar.stop();
+        const strip = await frameStrip(name);
+        const wm = results[name];
+        let rows: EvalSummary[];
+        if (wm) {
+          rows = [wm.plan, wm.plan.baselines.random!, wm.plan.baselines.oracle!];
+          rows[0] = { ...rows[0]!, policy: `JEPA world model + ${wm.plan.planner.method.toUpperCase()}` };
+          rows[2] = { ...rows[2]!, policy: 'oracle (scripted expert)' };
+        } else {
+          rows = [];
+          for (const policy of ['expert', 'random']) {
+            const seeds = Array.from({ length: episodes }, (_, i) => i);
+            const t1 = performance.now();
+            const rs = await runEpisodes({ world: name, policy, split: 'heldout', seeds, workers: o.workers });
+            rows.push(summarize(name, world.fps, policy, 'heldout', rs, (performance.now() - t1) / 1000, { device: 'cpu', units: poolSize(seeds.length, o.workers) }));
           }
         }
-        const strip = await frameStrip(name);
-        sections.push({ world: name, description: world.description, successRule: world.successRule, heldoutDiffers: world.heldoutDiffers, task: strip.task, rows, strip: strip.strip, stripCaption: strip.caption });
-        summary[name] = Object.fromEntries(rows.map((r) => [r.policy, r]));
-        if (!o.json) for (const r of rows) console.log(`${name.padEnd(9)} ${r.policy.padEnd(7)} heldout success ${pct(r.success_rate).padStart(6)}  (95% CI ${pct(r.ci95[0])}–${pct(r.ci95[1])}, n=${r.episodes})`);
+        sections.push({
+          world: name, description: world.description, successRule: world.successRule, heldoutDiffers: world.heldoutDiffers, task: strip.task, rows,
+          strip: strip.strip, stripCaption: strip.caption, ...(wm ? { worldModel: worldModelSection(wm) } : {}),
+        });
+        summary[name] = {
+          policies: Object.fromEntries(rows.map((r) => [r.policy, { success_rate: r.success_rate, ci95: r.ci95, episodes: r.episodes, seconds_per_action: r.seconds_per_action, cost_per_success_usd: r.compute.cost_per_success_usd }])),
+          ...(wm ? { world_model: { eval: wm.eval, train_steps: wm.train.steps, train_seconds: wm.train.seconds, ledger: wm.ledger, planner: wm.plan.planner, seconds: wm.seconds } } : {}),
+        };
+        if (!o.json) for (const r of rows) console.log(`${name.padEnd(9)} ${r.policy.padEnd(34)} heldout success ${pct(r.success_rate).padStart(6)}  (95% CI ${pct(r.ci95[0])}–${pct(r.ci95[1])}, n=${r.episodes})`);
       }
       const seconds = (performance.now() - t0) / 1000;
       const html = renderReport({
         title: 'umwelt demo report',
-        subtitle: `Scripted experts vs a uniform random policy on each world's held-out scenes (never used for training or tuning). ${episodes} episodes per row, ${availableParallelism()} CPU cores, ${seconds.toFixed(0)} s in all.`,
+        subtitle: `JEPA world models trained here, on this machine, for two-room and reach, then used to plan on held-out scenes (layouts and colours never used for training or tuning), beside a random policy and the scripted oracle on the same seeds; Push-T shows its scripted expert vs random. ${quick ? 'Quick run (--quick): small data and short training. ' : ''}${availableParallelism()} CPU cores, ${seconds.toFixed(0)} s in all.`,
         sections,
         footer: `generated by umwelt demo on ${new Date().toISOString()}; node ${process.version}`,
       });
       const report = resolve(join(o.out, 'report.html'));
       writeOutput(report, html);
-      writeOutput(join(o.out, 'summary.json'), JSON.stringify({ worlds: summary, seconds }, null, 2));
-      if (o.json) printJson({ worlds: summary, report, seconds });
+      writeOutput(join(o.out, 'summary.json'), JSON.stringify({ worlds: summary, quick, seconds }, null, 2));
+      if (o.json) printJson({ worlds: summary, report, quick, seconds });
       else console.log(`report: ${report} (${seconds.toFixed(0)} s)`);
     });
 }

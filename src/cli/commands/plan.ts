@@ -3,6 +3,7 @@ import type { Split } from '../../env/types.ts';
 import { oneOf } from '../../errors.ts';
 import { planEpisodes } from '../../node/plan-run.ts';
 import { getWorld } from '../../worlds/index.ts';
+import type { PlannerEnergy } from '../../plan/latent-planner.ts';
 import { pct, printJson, progress, splitArg, wholeNumber } from '../util.ts';
 
 export function planCommand(program: Command): void {
@@ -18,16 +19,16 @@ export function planCommand(program: Command): void {
     .option('--horizon <n>', 'planning horizon (steps)', wholeNumber('--horizon', 1))
     .option('--samples <n>', 'action sequences per iteration', wholeNumber('--samples', 2))
     .option('--iterations <n>', 'optimiser iterations per action', wholeNumber('--iterations', 1))
-    .option('--energy <e>', "sum (Σ distance to the goal embedding over the plan) | final (last step, allows detours)", (v: string) => { if (v !== 'sum' && v !== 'final') throw oneOf('energy', v, ['sum', 'final']); return v; }, 'sum')
+    .option('--energy <e>', 'reach-time (learned time-to-reach to the goal embedding; default when the run has that head) | sum (Σ distance to the goal embedding over the plan) | final (last step only)', (v: string) => { if (v !== 'sum' && v !== 'final' && v !== 'reach-time') throw oneOf('energy', v, ['reach-time', 'sum', 'final']); return v; })
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--no-baselines', 'skip the random and oracle baselines')
     .option('--workers <n>', 'worker threads for the baselines', wholeNumber('--workers', 1))
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; energy: 'sum' | 'final'; device: string; baselines: boolean; workers?: number; json?: boolean }) => {
+    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; energy?: PlannerEnergy; device: string; baselines: boolean; workers?: number; json?: boolean }) => {
       const world = getWorld(o.world);
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       const bar = progress(`plan ${world.name}`, o.episodes * (o.baselines ? 3 : 1));
-      const planner = { method: o.method, energy: o.energy, ...(o.horizon ? { horizon: o.horizon } : {}), ...(o.samples ? { samples: o.samples } : {}), ...(o.iterations ? { iterations: o.iterations } : {}) };
+      const planner = { method: o.method, ...(o.energy ? { energy: o.energy } : {}), ...(o.horizon ? { horizon: o.horizon } : {}), ...(o.samples ? { samples: o.samples } : {}), ...(o.iterations ? { iterations: o.iterations } : {}) };
       let s;
       try {
         if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();

@@ -20,17 +20,18 @@ export function trainCommand(program: Command): void {
     .option('--proprio', 'also feed observation.state to the encoder')
     .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
+    .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; proprio?: boolean; idm?: number; temporal?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; proprio?: boolean; idm?: number; temporal?: number; reachTime?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);
       let last = 0;
       let r;
       try {
-        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, device: o.device, onStep: (step) => { bar.tick(step - last); last = step; } });
+        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, device: o.device, onStep: (step) => { bar.tick(step - last); last = step; } });
       } finally {
         bar.stop();
       }

@@ -22,7 +22,8 @@ export interface WorldModelConfig {
   regularizer: Regularizer;
   /** Loss weights. */
   /** temporal: PLDM's time-similarity term ‖z_{t+1} − z_t‖², which makes latent distance track time to reach. */
-  weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number; temporal: number };
+  /** reachTime: time-to-reach head trained through the encoder (0: off; the planner then uses embedding distance). */
+  weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number; temporal: number; reachTime?: number };
 }
 
 export function defaultWorldModelConfig(over: Partial<WorldModelConfig> & Pick<WorldModelConfig, 'actionDim'>): WorldModelConfig {
@@ -38,7 +39,7 @@ export function defaultWorldModelConfig(over: Partial<WorldModelConfig> & Pick<W
     predictorHidden: 256,
     rolloutSteps: 3,
     regularizer: 'vicreg',
-    weights: { teacher: 1, rollout: 1, variance: 1, covariance: 0.04, sigreg: 1, idm: 0.5, temporal: 0 },
+    weights: { teacher: 1, rollout: 1, variance: 1, covariance: 0.04, sigreg: 1, idm: 0.5, temporal: 0, reachTime: 0 },
     ...over,
   };
 }

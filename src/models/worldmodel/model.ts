@@ -13,6 +13,7 @@ import {
   type Conv2dConfig, type Conv2dParams, type LinearParams, type MLPParams,
 } from '../../nn/layers.ts';
 import type { WorldModelConfig } from './config.ts';
+import { initReachTime, reachTimeFlops, reachTimeLoss, type ReachTimeParams } from './reach-time.ts';
 
 type A = np.Array;
 
@@ -21,6 +22,8 @@ export type WorldModelParams = {
   proj: LinearParams;
   predictor: MLPParams;
   idm: MLPParams;
+  /** Time-to-reach head d(z, z_goal) (trained when weights.reachTime > 0; see reach-time.ts). */
+  reachTime: ReachTimeParams;
 };
 
 function convConfigs(c: WorldModelConfig): Conv2dConfig[] {
@@ -42,6 +45,7 @@ export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelPar
     proj: initLinear(seed, 'enc.proj', flatDim(c) + c.stateDim, c.latentDim),
     predictor: initMLP(seed, 'pred', [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim], 'gelu'),
     idm: initMLP(seed, 'idm', [2 * c.latentDim, c.predictorHidden, c.actionDim], 'gelu'),
+    reachTime: initReachTime(c.latentDim, c.predictorHidden, seed),
   };
 }
 
@@ -111,23 +115,41 @@ function handles<T extends JsTree<A>>(t: T, n: number): T[] {
   return Array.from({ length: n }, (_, i) => (i + 1 < n ? tree.ref(t) : t));
 }
 
-export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm', 'temporal'] as const;
+export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm', 'temporal', 'reach_time'] as const;
+
+/** Expectile τ of the time-to-reach regression (below 0.5: leans toward the data's fastest gaps). */
+export const REACH_TIME_TAU = 0.3;
 
 /**
  * One batch of windows: images [B, T, S, S, 3] float in [0, 1], state [B, T, stateDim] (stateDim
- * may be 0), actions [B, T, A], random unit directions for SIGReg [D, K]. Returns [total, parts…]
- * in LOSS_PARTS order (the trainer differentiates element 0 via `lossScalar`).
+ * may be 0), actions [B, T, A], random unit directions for SIGReg [D, K]; with weights.reachTime
+ * > 0 also one goal frame per window — goalImages [B, S, S, 3], goalState [B, stateDim], goalGap
+ * [B] (steps from the window's first frame), goalMask [B] (1: the episode reached its goal) —
+ * else those four are ignored (pass zeros). Returns [total, parts…] in LOSS_PARTS order (the
+ * trainer differentiates element 0).
  */
-export function worldModelLosses(p: WorldModelParams, images: A, state: A, actions: A, directions: A, c: WorldModelConfig): A {
+export function worldModelLosses(p: WorldModelParams, images: A, state: A, actions: A, directions: A, goalImages: A, goalState: A, goalGap: A, goalMask: A, c: WorldModelConfig): A {
   const [b, t] = images.shape as [number, number];
   const d = c.latentDim, s = c.inputSize, H = c.history, K = t - H;
   const w = c.weights;
+  const wReach = w.reachTime ?? 0;
+  const goalEncoder = wReach > 0 ? { convs: tree.ref(p.convs), proj: tree.ref(p.proj) } : null;
   const z = encode({ convs: p.convs, proj: p.proj }, images.reshape([b * t, s, s, 3]),
     c.stateDim > 0 ? state.reshape([b * t, c.stateDim]) : (state.dispose(), null), c).reshape([b, t, d]);
   const preds = handles(p.predictor, 2 * K);
   const idms = handles(p.idm, t - 1);
   const zAt = (i: number) => z.ref.slice([], i, []); // [B, D]
   const actAt = (i: number) => actions.ref.slice([], i, []);
+  // Time-to-reach: d(z_i, z_goal) regressed on the step gap, through the encoder, so the latent
+  // must carry what decides how long reaching takes (walls, doors), not only what looks different.
+  let reach: A;
+  if (goalEncoder) {
+    const zg = encode(goalEncoder, goalImages, c.stateDim > 0 ? goalState : (goalState.dispose(), null), c); // [B, D]
+    reach = reachTimeLoss(p.reachTime, zAt(0), zg, goalGap, goalMask, REACH_TIME_TAU);
+  } else {
+    tree.dispose([goalImages, goalState, goalGap, goalMask, p.reachTime]);
+    reach = np.zeros([]);
+  }
 
   // Teacher forcing: predict z[i+1] from the true history ending at i.
   let teacher: A | undefined;
@@ -173,16 +195,24 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   }
   const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!.mul(1 / (t - 1));
   const total = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
-    .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(idmM.ref.mul(w.idm)).add(temporal.ref.mul(w.temporal ?? 0));
-  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal]);
+    .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(idmM.ref.mul(w.idm)).add(temporal.ref.mul(w.temporal ?? 0))
+    .add(reach.ref.mul(wReach));
+  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal, reach]);
 }
 
 export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): number {
-  let f = 0, size = c.inputSize;
-  for (const cc of convConfigs(c)) { f += conv2dFlops(batch * t, size, size, cc); size = convOutSize(size, cc.kernel, cc.stride ?? 1, cc.padding ?? 0); }
-  f += linearFlops(batch * t, flatDim(c) + c.stateDim, c.latentDim);
+  let f = encoderFlops(c, batch * t);
   const K = t - c.history;
   f += 2 * K * mlpFlops(batch, [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim]);
   f += (t - 1) * mlpFlops(batch, [2 * c.latentDim, c.predictorHidden, c.actionDim]);
+  // Time-to-reach: the goal frames encoded, and the head.
+  if ((c.weights.reachTime ?? 0) > 0) f += encoderFlops(c, batch) + reachTimeFlops(batch, c.latentDim, c.predictorHidden);
   return f;
+}
+
+/** Forward FLOPs of encoding `frames` images. */
+export function encoderFlops(c: WorldModelConfig, frames: number): number {
+  let f = 0, size = c.inputSize;
+  for (const cc of convConfigs(c)) { f += conv2dFlops(frames, size, size, cc); size = convOutSize(size, cc.kernel, cc.stride ?? 1, cc.padding ?? 0); }
+  return f + linearFlops(frames, flatDim(c) + c.stateDim, c.latentDim);
 }

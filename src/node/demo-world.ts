@@ -1,0 +1,210 @@
+/**
+ * The demo's pipeline for one world, end to end: collect play data on `train` scenes → train the
+ * JEPA world model (with the time-to-reach head where the world needs one) → score the model on
+ * held-out data → plan on held-out scenes beside random and oracle → a "dream vs reality" strip.
+ * Everything lands in one folder (datasets, run, results.json), so a crashed demo loses nothing
+ * and a re-run resumes (collection is skipped when the dataset is complete, training resumes
+ * from its checkpoint).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encode as encodePng } from 'fast-png';
+import '../nn/polyfills.ts';
+import { jit, numpy as np, tree } from '@jax-js/jax';
+import { collectDataset, type CollectSummary } from './collect.ts';
+import { planEpisodes, type PlanSummary } from './plan-run.ts';
+import { openDataset, type Dataset } from '../data/reader.ts';
+import { trainWorldModel, loadWorldModel, runPaths } from '../train/worldmodel.ts';
+import { evalWorldModel, type WorldModelEval } from '../eval/worldmodel-eval.ts';
+import { encode, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { poolFrames } from '../models/worldmodel/processor.ts';
+import type { WorldModelConfig } from '../models/worldmodel/config.ts';
+import type { LedgerEntry } from '../ledger/ledger.ts';
+
+type A = np.Array;
+
+/** Per-world recipe: what data, how long to train, whether planning uses the learned time-to-reach energy. */
+export interface DemoRecipe {
+  /** Noisy-expert episodes, plus play (random-walk) episodes that bump into things. */
+  expertEpisodes: number;
+  playEpisodes: number;
+  steps: number;
+  /** Weight of the time-to-reach head (0: none; the planner then uses plain embedding distance). */
+  reachTime: number;
+  heldoutEpisodes: number;
+  planEpisodes: number;
+  planner: { samples: number; iterations: number; horizon: number };
+}
+
+export const DEMO_RECIPES: Record<string, { full: DemoRecipe; quick: DemoRecipe }> = {
+  reach: {
+    full: { expertEpisodes: 600, playEpisodes: 0, steps: 1000, reachTime: 0, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 256, iterations: 4, horizon: 12 } },
+    quick: { expertEpisodes: 200, playEpisodes: 0, steps: 300, reachTime: 0, heldoutEpisodes: 20, planEpisodes: 8, planner: { samples: 128, iterations: 3, horizon: 12 } },
+  },
+  'two-room': {
+    full: { expertEpisodes: 600, playEpisodes: 250, steps: 1000, reachTime: 1, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 256, iterations: 4, horizon: 12 } },
+    quick: { expertEpisodes: 200, playEpisodes: 60, steps: 300, reachTime: 1, heldoutEpisodes: 20, planEpisodes: 8, planner: { samples: 128, iterations: 3, horizon: 12 } },
+  },
+};
+
+export interface DemoProgress { world: string; stage: string; done: number; total: number }
+
+export interface DemoWorldOptions {
+  world: string;
+  out: string;
+  recipe: DemoRecipe;
+  seed?: number;
+  onProgress?: (p: DemoProgress) => void;
+}
+
+export interface DreamStrip {
+  /** PNG data URIs: the real future frames and, under each, the training frame nearest to the predicted latent. */
+  real: string[];
+  dream: string[];
+  caption: string;
+}
+
+export interface DemoWorldResult {
+  world: string;
+  recipe: DemoRecipe;
+  data: { train: CollectSummary[]; heldout: CollectSummary };
+  train: { steps: number; seconds: number; loss_curve: { step: number; teacher: number; rollout: number }[] };
+  eval: WorldModelEval;
+  plan: PlanSummary;
+  dream: DreamStrip;
+  ledger: LedgerEntry[];
+  seconds: number;
+}
+
+async function collectOnce(o: Parameters<typeof collectDataset>[0]): Promise<CollectSummary> {
+  // Resume: a dataset that already holds what is asked is reused as it is.
+  if (existsSync(join(o.out, 'meta', 'info.json'))) {
+    const ds = await openDataset(o.out);
+    const have = ds.episodes.length;
+    if (have >= o.episodes) {
+      return { out: o.out, world: o.world, policy: o.policy, split: o.split, added: 0, total_episodes: have, total_frames: Number(ds.info.total_frames), success_rate: NaN, seconds: 0 };
+    }
+  }
+  return collectDataset(o);
+}
+
+export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult> {
+  const t0 = performance.now();
+  const r = o.recipe;
+  const seed = o.seed ?? 0;
+  const report = (stage: string, done: number, total: number) => o.onProgress?.({ world: o.world, stage, done, total });
+  const trainDir = join(o.out, 'data-train'), playDir = join(o.out, 'data-train'), heldDir = join(o.out, 'data-heldout'), run = join(o.out, 'world-model');
+
+  // 1. Data: noisy-expert demonstrations (+ play) on train scenes; held-out episodes for scoring.
+  const train: CollectSummary[] = [];
+  let n = 0;
+  train.push(await collectOnce({ world: o.world, policy: 'noisy-expert', split: 'train', seed, episodes: r.expertEpisodes, out: trainDir, workers: 1, onEpisode: () => report('collect', ++n, r.expertEpisodes + r.playEpisodes) }));
+  if (r.playEpisodes > 0) {
+    const ds = await openDataset(playDir);
+    const want = r.expertEpisodes + r.playEpisodes;
+    if (ds.episodes.length < want) {
+      train.push(await collectDataset({ world: o.world, policy: 'play', split: 'train', seed: seed + 500_000 + ds.episodes.length - r.expertEpisodes, episodes: want - ds.episodes.length, out: playDir, append: true, workers: 1, onEpisode: () => report('collect', ++n, want) }));
+    }
+  }
+  n = 0;
+  const heldout = await collectOnce({ world: o.world, policy: 'noisy-expert', split: 'heldout', seed: 100_000, episodes: r.heldoutEpisodes, out: heldDir, workers: 1, onEpisode: () => report('collect held-out', ++n, r.heldoutEpisodes) });
+
+  // 2. World model (+ time-to-reach head).
+  const tTrain = performance.now();
+  const trained = await trainWorldModel({ data: trainDir, out: run, steps: r.steps, seed, proprio: true, idmWeight: 1, temporalWeight: 0.5, reachTimeWeight: r.reachTime, onStep: (s, total) => report('train world model', s, total) });
+  const wm = loadWorldModel(run);
+  const trainSeconds = (performance.now() - tTrain) / 1000;
+
+  // 3. How well it predicts, on held-out scenes.
+  report('score world model', 0, 1);
+  const heldDs = await openDataset(heldDir);
+  const evaluation = await evalWorldModel(wm.params, wm.config, heldDs, { seed });
+  const dream = await dreamStrip(wm.params, wm.config, heldDs, await openDataset(trainDir));
+  tree.dispose(wm.params);
+
+  // 4. Plan on held-out scenes, with random and oracle on the same seeds.
+  let planned = 0;
+  const plan = await planEpisodes({
+    run, world: o.world, split: 'heldout', episodes: r.planEpisodes, seed: 0, workers: 1, planner: r.planner,
+    onEpisode: (label) => { if (label === 'planner') report('plan on held-out scenes', ++planned, r.planEpisodes); },
+  });
+
+  const ledger = (JSON.parse(readFileSync(runPaths(run).ledger, 'utf8')) as { entries: LedgerEntry[] }).entries;
+  return {
+    world: o.world, recipe: r, data: { train, heldout },
+    train: { steps: trained.steps, seconds: trainSeconds, loss_curve: lossCurve(runPaths(run).metrics) },
+    eval: evaluation, plan, dream, ledger, seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Teacher-forcing and rollout losses from metrics.jsonl (world-model stage). */
+function lossCurve(path: string): { step: number; teacher: number; rollout: number }[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>)
+    .filter((m) => m.stage === undefined && typeof m.teacher === 'number')
+    .map((m) => ({ step: Number(m.step), teacher: Number(m.teacher), rollout: Number(m.rollout) }));
+}
+
+const pngUri = (rgb: Uint8Array, size: number) => `data:image/png;base64,${Buffer.from(encodePng({ width: size, height: size, data: rgb, channels: 3 })).toString('base64')}`;
+
+/**
+ * Dream vs reality, for looking only: roll the predictor from the start of a held-out episode with
+ * its true actions, and show for each predicted latent the training frame whose encoding is
+ * nearest (nearest-neighbour retrieval: no pixels are generated). The training scenes differ from
+ * the held-out one (colours, layout), so read the agent's pose, not the scenery.
+ */
+export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, held: Dataset, train: Dataset, steps = 8, bankEpisodes = 60): Promise<DreamStrip> {
+  const encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, c.stateDim > 0 ? s : (s.dispose(), null), c));
+  const embed = async (frames: Uint8Array[], states: Float32Array[]): Promise<Float32Array> => {
+    const flat = new Uint8Array(frames.length * frames[0]!.length);
+    frames.forEach((f, i) => flat.set(f, i * f.length));
+    const sDim = Math.max(1, c.stateDim);
+    const st = new Float32Array(frames.length * sDim);
+    if (c.stateDim > 0) states.forEach((s, i) => st.set(s.subarray(0, c.stateDim), i * sDim));
+    const x = np.array(poolFrames(flat, frames.length, c.imageSize, c.inputSize)).reshape([frames.length, c.inputSize, c.inputSize, 3]);
+    return Float32Array.from((await encodeFn({ convs: tree.ref(params.convs), proj: tree.ref(params.proj) }, x, np.array(st).reshape([frames.length, sDim])).data()) as Float32Array);
+  };
+  // Retrieval bank: frames of the first training episodes.
+  const bank: { z: Float32Array; rgb: Uint8Array }[] = [];
+  for (let e = 0; e < Math.min(bankEpisodes, train.episodes.length); e++) {
+    const ep = await train.readEpisode(e);
+    const frames = ep.images[c.imageKey]!;
+    const z = await embed(frames, ep.state);
+    frames.forEach((rgb, i) => bank.push({ z: z.subarray(i * c.latentDim, (i + 1) * c.latentDim), rgb }));
+  }
+  // The first held-out episode long enough for the strip.
+  let idx = 0;
+  while (idx < held.episodes.length - 1 && held.episodes[idx]!.length < c.history + steps) idx++;
+  const ep = await held.readEpisode(idx);
+  const frames = ep.images[c.imageKey]!;
+  const K = Math.min(steps, frames.length - c.history);
+  const z = await embed(frames.slice(0, c.history), ep.state.slice(0, c.history));
+  const acts = new Float32Array(K * c.actionDim);
+  for (let j = 0; j < K; j++) acts.set(ep.action[c.history - 1 + j]!, j * c.actionDim);
+  const roll = jit((p: WorldModelParams['predictor'], hist: A, a: A) => {
+    let h = hist;
+    const out: A[] = [];
+    for (let j = 0; j < K; j++) {
+      const zj = predict(j === K - 1 ? p : tree.ref(p), h.ref, a.ref.slice([], j, []), c);
+      out.push(zj.ref);
+      h = np.concatenate([h.slice([], [1, c.history], []), zj.reshape([1, 1, c.latentDim])], 1);
+    }
+    h.dispose();
+    a.dispose();
+    return np.stack(out, 1);
+  });
+  const pred = (await roll(tree.ref(params.predictor), np.array(z as Float32Array<ArrayBuffer>).reshape([1, c.history, c.latentDim]), np.array(acts).reshape([1, K, c.actionDim])).data()) as Float32Array;
+  const real: string[] = [], dream: string[] = [];
+  for (let j = 0; j < K; j++) {
+    const q = pred.subarray(j * c.latentDim, (j + 1) * c.latentDim);
+    let best = 0, bestD = Infinity;
+    bank.forEach((b, i) => {
+      let d = 0;
+      for (let k = 0; k < c.latentDim; k++) d += (b.z[k]! - q[k]!) ** 2;
+      if (d < bestD) { bestD = d; best = i; }
+    });
+    real.push(pngUri(frames[c.history + j]!, c.imageSize));
+    dream.push(pngUri(bank[best]!.rgb, c.imageSize));
+  }
+  return { real, dream, caption: `held-out episode ${idx}: top row, what happened (steps ${c.history}–${c.history + K - 1}); bottom row, the training frame nearest to the model's ${K}-step latent prediction from the first ${c.history} frames and the true actions (retrieval from ${bank.length} training frames; no pixels are generated)` };
+}
