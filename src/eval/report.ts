@@ -56,7 +56,11 @@ export function lineChart(series: { name: string; colour: string; points: [numbe
   if (y1 === y0) { y0 -= 1; y1 += 1; }
   if (!opts.logY) y0 = Math.min(0, y0);
   const sx = (x: number) => L + ((fx(x) - x0) / (x1 - x0)) * (W - L - R), sy = (y: number) => H - B - ((fy(y) - y0) / (y1 - y0)) * (H - B - T);
-  const fmt = (v: number) => (Math.abs(v) >= 100 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(0) : Number(v.toPrecision(2)).toString());
+  const fmt = (v: number) => {
+    const a = Math.abs(v);
+    if (a >= 100 && a < 1e6) return Math.round(v).toString();
+    return a >= 1e6 || (a < 0.01 && v !== 0) ? v.toExponential(0) : Number(v.toPrecision(2)).toString();
+  };
   const lines = series.map((s) => `<polyline fill="none" stroke="${s.colour}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="4 3"' : ''} points="${s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`).join('');
   const legend = series.map((s, i) => `<text x="${L + 6}" y="${T + 12 + 13 * i}" font-size="11" fill="${s.colour}">${esc(s.name)}</text>`).join('');
   const yTicks = [y0, (y0 + y1) / 2, y1].map((v) => { const val = opts.logY ? 10 ** v : v; return `<text x="${L - 4}" y="${sy(val) + 4}" font-size="10" text-anchor="end">${fmt(val)}</text>`; }).join('');

@@ -38,12 +38,12 @@ export interface DemoRecipe {
 
 export const DEMO_RECIPES: Record<string, { full: DemoRecipe; quick: DemoRecipe }> = {
   reach: {
-    full: { expertEpisodes: 600, playEpisodes: 0, steps: 1000, reachTime: 0, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 256, iterations: 4, horizon: 12 } },
-    quick: { expertEpisodes: 200, playEpisodes: 0, steps: 300, reachTime: 0, heldoutEpisodes: 20, planEpisodes: 8, planner: { samples: 128, iterations: 3, horizon: 12 } },
+    full: { expertEpisodes: 600, playEpisodes: 0, steps: 1000, reachTime: 0, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
+    quick: { expertEpisodes: 150, playEpisodes: 0, steps: 250, reachTime: 0, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
   },
   'two-room': {
-    full: { expertEpisodes: 600, playEpisodes: 250, steps: 1000, reachTime: 1, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 256, iterations: 4, horizon: 12 } },
-    quick: { expertEpisodes: 200, playEpisodes: 60, steps: 300, reachTime: 1, heldoutEpisodes: 20, planEpisodes: 8, planner: { samples: 128, iterations: 3, horizon: 12 } },
+    full: { expertEpisodes: 600, playEpisodes: 250, steps: 1000, reachTime: 1, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
+    quick: { expertEpisodes: 150, playEpisodes: 50, steps: 250, reachTime: 1, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
   },
 };
 
@@ -67,7 +67,8 @@ export interface DreamStrip {
 export interface DemoWorldResult {
   world: string;
   recipe: DemoRecipe;
-  data: { train: CollectSummary[]; heldout: CollectSummary };
+  /** Datasets used (episodes, frames) and what this invocation collected. */
+  data: { train: { episodes: number; frames: number }; heldout: { episodes: number; frames: number }; collected: CollectSummary[] };
   train: { steps: number; seconds: number; loss_curve: { step: number; teacher: number; rollout: number }[] };
   eval: WorldModelEval;
   plan: PlanSummary;
@@ -76,16 +77,12 @@ export interface DemoWorldResult {
   seconds: number;
 }
 
-async function collectOnce(o: Parameters<typeof collectDataset>[0]): Promise<CollectSummary> {
-  // Resume: a dataset that already holds what is asked is reused as it is.
-  if (existsSync(join(o.out, 'meta', 'info.json'))) {
-    const ds = await openDataset(o.out);
-    const have = ds.episodes.length;
-    if (have >= o.episodes) {
-      return { out: o.out, world: o.world, policy: o.policy, split: o.split, added: 0, total_episodes: have, total_frames: Number(ds.info.total_frames), success_rate: NaN, seconds: 0 };
-    }
-  }
-  return collectDataset(o);
+/** Collects until the dataset holds `want` episodes (appending after an interrupted run); null when it already does. */
+async function collectUpTo(o: Omit<Parameters<typeof collectDataset>[0], 'episodes' | 'append'>, want: number): Promise<CollectSummary | null> {
+  const exists = existsSync(join(o.out, 'meta', 'info.json'));
+  const have = exists ? (await openDataset(o.out)).episodes.length : 0;
+  if (have >= want) return null;
+  return collectDataset({ ...o, episodes: want - have, append: exists });
 }
 
 export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult> {
@@ -93,21 +90,24 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
   const r = o.recipe;
   const seed = o.seed ?? 0;
   const report = (stage: string, done: number, total: number) => o.onProgress?.({ world: o.world, stage, done, total });
-  const trainDir = join(o.out, 'data-train'), playDir = join(o.out, 'data-train'), heldDir = join(o.out, 'data-heldout'), run = join(o.out, 'world-model');
+  const trainDir = join(o.out, 'data-train'), heldDir = join(o.out, 'data-heldout'), run = join(o.out, 'world-model');
 
   // 1. Data: noisy-expert demonstrations (+ play) on train scenes; held-out episodes for scoring.
+  //    Episode i of the demonstrations uses seed + i; play episodes use seeds from 500,000.
   const train: CollectSummary[] = [];
+  const want = r.expertEpisodes + r.playEpisodes;
   let n = 0;
-  train.push(await collectOnce({ world: o.world, policy: 'noisy-expert', split: 'train', seed, episodes: r.expertEpisodes, out: trainDir, workers: 1, onEpisode: () => report('collect', ++n, r.expertEpisodes + r.playEpisodes) }));
+  const tick = () => report('collect', ++n, want);
+  const demos = await collectUpTo({ world: o.world, policy: 'noisy-expert', split: 'train', seed, out: trainDir, workers: 1, onEpisode: tick }, r.expertEpisodes);
+  if (demos) train.push(demos);
   if (r.playEpisodes > 0) {
-    const ds = await openDataset(playDir);
-    const want = r.expertEpisodes + r.playEpisodes;
-    if (ds.episodes.length < want) {
-      train.push(await collectDataset({ world: o.world, policy: 'play', split: 'train', seed: seed + 500_000 + ds.episodes.length - r.expertEpisodes, episodes: want - ds.episodes.length, out: playDir, append: true, workers: 1, onEpisode: () => report('collect', ++n, want) }));
-    }
+    const play = await collectUpTo({ world: o.world, policy: 'play', split: 'train', seed: 500_000 - r.expertEpisodes, out: trainDir, workers: 1, onEpisode: tick }, want);
+    if (play) train.push(play);
   }
   n = 0;
-  const heldout = await collectOnce({ world: o.world, policy: 'noisy-expert', split: 'heldout', seed: 100_000, episodes: r.heldoutEpisodes, out: heldDir, workers: 1, onEpisode: () => report('collect held-out', ++n, r.heldoutEpisodes) });
+  await collectUpTo({ world: o.world, policy: 'noisy-expert', split: 'heldout', seed: 100_000, out: heldDir, workers: 1, onEpisode: () => report('collect held-out', ++n, r.heldoutEpisodes) }, r.heldoutEpisodes);
+  const trainInfo = await openDataset(trainDir);
+  const heldInfo = await openDataset(heldDir);
 
   // 2. World model (+ time-to-reach head).
   const tTrain = performance.now();
@@ -117,9 +117,8 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
 
   // 3. How well it predicts, on held-out scenes.
   report('score world model', 0, 1);
-  const heldDs = await openDataset(heldDir);
-  const evaluation = await evalWorldModel(wm.params, wm.config, heldDs, { seed });
-  const dream = await dreamStrip(wm.params, wm.config, heldDs, await openDataset(trainDir));
+  const evaluation = await evalWorldModel(wm.params, wm.config, heldInfo, { seed });
+  const dream = await dreamStrip(wm.params, wm.config, heldInfo, trainInfo);
   tree.dispose(wm.params);
 
   // 4. Plan on held-out scenes, with random and oracle on the same seeds.
@@ -131,7 +130,12 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
 
   const ledger = (JSON.parse(readFileSync(runPaths(run).ledger, 'utf8')) as { entries: LedgerEntry[] }).entries;
   return {
-    world: o.world, recipe: r, data: { train, heldout },
+    world: o.world, recipe: r,
+    data: {
+      train: { episodes: trainInfo.episodes.length, frames: Number(trainInfo.info.total_frames) },
+      heldout: { episodes: heldInfo.episodes.length, frames: Number(heldInfo.info.total_frames) },
+      collected: train,
+    },
     train: { steps: trained.steps, seconds: trainSeconds, loss_curve: lossCurve(runPaths(run).metrics) },
     eval: evaluation, plan, dream, ledger, seconds: (performance.now() - t0) / 1000,
   };

@@ -1,17 +1,15 @@
 import type { Command } from 'commander';
 import { encode } from 'fast-png';
-import { Worker } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { MultiBar } from 'cli-progress';
 import { WorldEnv } from '../../env/world-env.ts';
 import { makePolicy } from '../../experts/index.ts';
-import { renderReport, type WorldModelSection, type WorldSection } from '../../eval/report.ts';
+import { renderReport, type WorldSection } from '../../eval/report.ts';
 import { runEpisode, summarize, type EvalSummary } from '../../eval/rollout.ts';
 import { poolSize, runEpisodes } from '../../node/episode-pool.ts';
-import { DEMO_RECIPES, type DemoProgress, type DemoWorldResult } from '../../node/demo-world.ts';
-import { costOf } from '../../ledger/ledger.ts';
-import { UmweltError } from '../../errors.ts';
+import { DEMO_RECIPES, type DemoWorldResult } from '../../node/demo-world.ts';
+import { runDemoWorldInThread, worldModelSection } from '../../node/demo-thread.ts';
 import { WORLD_NAMES, getWorld } from '../../worlds/index.ts';
 import { pct, printJson, wholeNumber, writeOutput } from '../util.ts';
 
@@ -34,49 +32,6 @@ async function frameStrip(world: string): Promise<{ strip: string[]; caption: st
   }
 }
 
-/** Runs one world's pipeline (collect → train → score → plan) in its own worker thread. */
-function runWorldInThread(world: string, out: string, quick: boolean, onProgress: (p: DemoProgress) => void): Promise<DemoWorldResult> {
-  const recipes = DEMO_RECIPES[world]!;
-  const worker = new Worker(new URL('../../node/worker-entry.mjs', import.meta.url), {
-    workerData: { __module: new URL('../../node/demo-worker.ts', import.meta.url).href, options: { world, out: join(out, world), recipe: quick ? recipes.quick : recipes.full } },
-  });
-  return new Promise((resolvePromise, reject) => {
-    let settled = false;
-    worker.on('message', (m: { type: string; progress?: DemoProgress; result?: DemoWorldResult; message?: string; hint?: string; stack?: string }) => {
-      if (m.type === 'progress') onProgress(m.progress!);
-      else if (m.type === 'done') { settled = true; resolvePromise(m.result!); void worker.terminate(); }
-      else if (m.type === 'error') {
-        settled = true;
-        reject(m.stack ? Object.assign(new Error(`${world}: ${m.message}`), { stack: m.stack }) : new UmweltError(`${world}: ${m.message}`, m.hint));
-        void worker.terminate();
-      }
-    });
-    worker.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
-    worker.on('exit', (code) => { if (!settled) { settled = true; reject(new Error(`${world} demo thread exited (code ${code})`)); } });
-  });
-}
-
-function worldModelSection(r: DemoWorldResult): WorldModelSection {
-  const planEntry = r.plan.compute;
-  const compute = [
-    ...r.ledger.map((e) => ({ name: `train ${e.name}`, flops: e.flops, seconds: e.seconds, usd: costOf(e) })),
-    { name: `plan ${r.plan.episodes} held-out episodes`, flops: planEntry.flops, seconds: planEntry.seconds, usd: planEntry.cost_usd },
-  ];
-  const energy = r.plan.planner.energy === 'reach-time' ? 'the learned time-to-reach from predicted latents to the goal embedding' : 'the distance between predicted latents and the goal embedding';
-  return {
-    kStep: Object.entries(r.eval.k_step).filter(([, v]) => v).map(([k, v]) => ({ k: Number(k), ratio: v!.ratio })),
-    shuffledRatio: r.eval.shuffled_actions_ratio,
-    probe: { targets: r.eval.probe.targets, encoded: r.eval.probe.r2_encoded, predicted: r.eval.probe.r2_predicted },
-    effectiveRank: r.eval.effective_rank,
-    latentDim: r.eval.latent_dim,
-    lossCurve: r.train.loss_curve,
-    dream: r.dream,
-    compute,
-    costPerSuccess: planEntry.cost_per_success_usd,
-    notes: `Trained ${r.train.steps} steps on ${r.data.train.reduce((a, d) => Math.max(a, d.total_episodes), 0)} train-split episodes (noisy expert${r.recipe.playEpisodes ? ' + random-walk play' : ''}; image + proprioception); scored on ${r.eval.episodes} held-out episodes. Planner: ${r.plan.planner.method.toUpperCase()} over ${r.plan.planner.horizon}-step action sequences (${r.plan.planner.samples} samples × ${r.plan.planner.iterations} iterations), energy = ${energy}, replanning every step.`,
-  };
-}
-
 export function demoCommand(program: Command): void {
   program
     .command('demo')
@@ -96,7 +51,7 @@ export function demoCommand(program: Command): void {
       const results: Record<string, DemoWorldResult> = {};
       try {
         const handles = Object.fromEntries(WM_WORLDS.map((w) => [w, bars.create(1, 0, { world: w.padEnd(8), stage: 'starting' })]));
-        const runs = WM_WORLDS.map((w) => runWorldInThread(w, o.out, quick, (p) => {
+        const runs = WM_WORLDS.map((w) => runDemoWorldInThread({ world: w, out: join(o.out, w), recipe: quick ? DEMO_RECIPES[w]!.quick : DEMO_RECIPES[w]!.full }, (p) => {
           const b = handles[w]!;
           b.setTotal(p.total);
           b.update(p.done, { stage: p.stage });

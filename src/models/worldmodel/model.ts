@@ -145,7 +145,13 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   let reach: A;
   if (goalEncoder) {
     const zg = encode(goalEncoder, goalImages, c.stateDim > 0 ? goalState : (goalState.dispose(), null), c); // [B, D]
-    reach = reachTimeLoss(p.reachTime, zAt(0), zg, goalGap, goalMask, REACH_TIME_TAU);
+    // Every window frame pairs with the goal (gap − t), for t·B pairs from B encoded goals;
+    // frames after the goal frame (negative gaps) are masked out.
+    const steps = np.array(Float32Array.from({ length: t }, (_, i) => i)).reshape([1, t]);
+    const gaps = goalGap.reshape([b, 1]).sub(steps); // [B, T]
+    const mask = goalMask.reshape([b, 1]).mul(gaps.ref.greaterEqual(0).astype(np.float32));
+    const zgAll = np.broadcastTo(zg.reshape([b, 1, d]), [b, t, d]).reshape([b * t, d]);
+    reach = reachTimeLoss(p.reachTime, z.ref.reshape([b * t, d]), zgAll, np.maximum(gaps, 0).reshape([b * t]), mask.reshape([b * t]), REACH_TIME_TAU);
   } else {
     tree.dispose([goalImages, goalState, goalGap, goalMask, p.reachTime]);
     reach = np.zeros([]);
