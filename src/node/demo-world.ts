@@ -42,8 +42,8 @@ export const DEMO_RECIPES: Record<string, { full: DemoRecipe; quick: DemoRecipe 
     quick: { expertEpisodes: 150, playEpisodes: 0, steps: 250, reachTime: 0, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
   },
   'two-room': {
-    full: { expertEpisodes: 600, playEpisodes: 250, steps: 1000, reachTime: 1, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
-    quick: { expertEpisodes: 150, playEpisodes: 50, steps: 250, reachTime: 1, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
+    full: { expertEpisodes: 600, playEpisodes: 250, steps: 1000, reachTime: 0, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
+    quick: { expertEpisodes: 150, playEpisodes: 50, steps: 250, reachTime: 0, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
   },
 };
 
