@@ -76,10 +76,12 @@ export class WorldEnv<S extends SceneBase = SceneBase> implements Env {
   reset(opts: ResetOptions): { obs: Observation; info: StepInfo } {
     const split = opts.split ?? 'train';
     const scene = this.world.sampleScene(split, opts.seed);
-    const xml = this.world.buildMjcf(scene);
+    const built = this.world.buildMjcf(scene);
+    const src = typeof built === 'string' ? { xml: built } : built;
+    const xml = src.xml;
     if (xml !== this.xml || !this.sim_) {
       this.disposeSim();
-      this.sim_ = Sim.fromMjcfSync(this.mj, { xml }, `world ${this.world.name}`);
+      this.sim_ = Sim.fromMjcfSync(this.mj, src, `world ${this.world.name}`);
       this.xml = xml;
       if (this.images) this.cameras = this.world.cameras.map((c) => new RayCamera(this.sim, c, { width: this.size, height: this.size }));
     } else {

@@ -3,7 +3,7 @@
  * generic WorldEnv (src/env/world-env.ts) turns it into an Env. Browser-safe.
  */
 import type { Split } from '../env/types.ts';
-import type { Sim } from '../sim/sim.ts';
+import type { MjcfSource, Sim } from '../sim/sim.ts';
 
 export interface WorldContext<S> {
   sim: Sim;
@@ -37,7 +37,8 @@ export interface WorldDef<S extends SceneBase = SceneBase> {
   sampleScene(split: Split, seed: number): S;
   /** Which split a scene's parameters belong to (null: neither) — used to prove disjointness. */
   splitOf(scene: S): Split | null;
-  buildMjcf(scene: S): string;
+  /** The scene's MJCF, with the files it includes (robot files, meshes) when it has any. */
+  buildMjcf(scene: S): string | MjcfSource;
   /** Puts the sim in the scene's initial state (qpos etc.); forward() is called afterwards. */
   init(ctx: WorldContext<S>): void;
   /** Writes a normalised action ([-1, 1] per dim) into ctrl. */

@@ -1,0 +1,90 @@
+/**
+ * Scripted expert for manipulation worlds: motion primitives through the end-effector controller
+ * (above the object → down → grasp → lift → above the bin → down → release). It decides from the
+ * current state only (where the object is, whether it is held), never from a remembered phase,
+ * so it can take over from any state another policy reached — the corrections RECAP learns from.
+ * In joint-action worlds it converts the same motion into joint targets.
+ */
+import type { Observation } from '../env/types.ts';
+import type { WorldEnv } from '../env/world-env.ts';
+import type { Policy } from './policy.ts';
+import type { PickPlaceScene } from '../worlds/tasks/pick-place.ts';
+import { inBin } from '../worlds/tasks/pick-place.ts';
+import { bodyPos, controllerOf } from '../worlds/manipulation.ts';
+import type { RobotDef } from '../worlds/robots/robot.ts';
+import { EE_STEP } from '../worlds/robots/control.ts';
+
+const CARRY_Z = 0.16; // hand height for moving across the table (m)
+const ABOVE = 0.07; // approach height above the grasp point (m)
+
+export class ManipulationExpert implements Policy {
+  readonly name = 'expert';
+  constructor(private readonly robot: RobotDef, private readonly mode: 'ee' | 'joint') {}
+  reset(): void {}
+
+  act(_obs: Observation, env: WorldEnv): Float64Array {
+    const sim = env.sim, scene = env.scene as PickPlaceScene;
+    const ctl = controllerOf(sim, this.robot);
+    const ee = ctl.ee().pos;
+    const obj = scene.objects[0]!;
+    const o = bodyPos(sim, obj.name);
+    const suction = this.robot.gripper.kind === 'suction';
+    // Grasp point: the object's centre for fingers, its top for a suction cup.
+    const grasp: [number, number, number] = [o[0], o[1], suction ? o[2] + obj.restZ : o[2]];
+    const closed = this.gripperClosed(env);
+    const near = Math.hypot(ee[0] - grasp[0], ee[1] - grasp[1], ee[2] - grasp[2]) < (suction ? 0.02 : 0.025);
+    const held = closed && near && o[2] > obj.restZ + 0.01;
+    let goal: [number, number, number], grip: number;
+    if (inBin(scene, o) && !held) {
+      goal = [ee[0], ee[1], CARRY_Z]; grip = -1; // done: let go and lift away
+    } else if (held || (closed && near && this.settled(env))) {
+      // Carry: lift straight up, then over the bin, then lower and release.
+      const b = scene.bin.pos;
+      const overBin = Math.hypot(ee[0] - b[0], ee[1] - b[1]) < 0.015;
+      const dropZ = scene.bin.height + 0.02 + (suction ? 2 * obj.restZ : obj.restZ);
+      if (overBin && ee[2] < dropZ + 0.015) { goal = [b[0], b[1], dropZ]; grip = -1; }
+      else if (overBin) { goal = [b[0], b[1], dropZ]; grip = 1; }
+      else if (ee[2] < CARRY_Z - 0.03 && Math.hypot(ee[0] - b[0], ee[1] - b[1]) > 0.05) { goal = [ee[0], ee[1], CARRY_Z]; grip = 1; }
+      else { goal = [b[0], b[1], CARRY_Z]; grip = 1; }
+    } else {
+      const xy = Math.hypot(ee[0] - grasp[0], ee[1] - grasp[1]);
+      if (xy > 0.012) {
+        // Open; if low and far, rise first; then move above the object at approach height.
+        const approachZ = grasp[2] + ABOVE;
+        goal = xy > 0.04 && ee[2] < approachZ - 0.02 ? [ee[0], ee[1], approachZ] : [grasp[0], grasp[1], approachZ];
+        grip = -1;
+      } else if (ee[2] > grasp[2] + 0.006) {
+        goal = [grasp[0], grasp[1], grasp[2] - (suction ? 0.004 : 0)]; grip = -1;
+      } else {
+        goal = grasp; grip = 1;
+      }
+    }
+    const a = new Float64Array(5);
+    // Carry gently: fast moves with an object in hand shake it loose.
+    const vmax = grip > 0 && !near ? 1 : grip > 0 ? 0.6 : 1;
+    for (let k = 0; k < 3; k++) a[k] = Math.max(-vmax, Math.min(vmax, (goal[k]! - ee[k]!) / EE_STEP));
+    a[3] = 0;
+    a[4] = grip;
+    if (this.mode === 'ee') return a;
+    const dq = ctl.ikStep([a[0]! * EE_STEP, a[1]! * EE_STEP, a[2]! * EE_STEP], 0);
+    return ctl.jointActionFor(ctl.joints().map((q, k) => q + dq[k]!), grip);
+  }
+
+  /** Whether the gripper is commanded closed (or suction on). */
+  private gripperClosed(env: WorldEnv): boolean {
+    const ctl = controllerOf(env.sim, this.robot);
+    const { open, closed } = this.robot.gripper;
+    const a = ctl.gripperActuators[0];
+    if (a === undefined) return false;
+    const c = env.sim.data.ctrl[a]!;
+    return Math.abs(c - closed) < Math.abs(c - open);
+  }
+
+  /** Fingers stopped moving (they closed on something), or suction (holds at once). */
+  private settled(env: WorldEnv): boolean {
+    if (this.robot.gripper.kind !== 'parallel') return true;
+    const sim = env.sim;
+    const j = sim.id('joint', this.robot.gripper.actuators[0]!);
+    return Math.abs(sim.data.qvel[sim.model.jnt_dofadr[j]!]!) < 0.005;
+  }
+}
