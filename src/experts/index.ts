@@ -4,6 +4,8 @@ import { NoisyExpert, PlayPolicy, RandomPolicy, type NoiseOptions, type Policy }
 import { TwoRoomExpert } from './two-room.ts';
 import { ReachExpert } from './reach.ts';
 import { PushTExpert } from './push-t.ts';
+import { ManipulationExpert } from './manipulation.ts';
+import { BUILTIN_ROBOTS } from '../worlds/robots/robot.ts';
 
 const EXPERTS: Record<string, () => Policy> = {
   'two-room': () => new TwoRoomExpert(),
@@ -18,8 +20,16 @@ export function isPolicyName(name: string): name is PolicyName {
   return (POLICY_NAMES as readonly string[]).includes(name);
 }
 
+/** The scripted expert of a world (manipulation worlds: the motion-primitive expert for its robot and action mode). */
+function expertFor(world: string): (() => Policy) | undefined {
+  if (EXPERTS[world]) return EXPERTS[world];
+  const m = /^([^/]+)\/[^@]+(@joint)?$/.exec(world);
+  const robot = m ? BUILTIN_ROBOTS[m[1]!] : undefined;
+  return robot ? () => new ManipulationExpert(robot(), m![2] ? 'joint' : 'ee') : undefined;
+}
+
 export function makePolicy(name: string, world: string, noise: NoiseOptions = {}): Policy {
-  const expert = EXPERTS[world];
+  const expert = expertFor(world);
   if (!expert) throw oneOf('world', world, Object.keys(EXPERTS));
   switch (name) {
     case 'expert':

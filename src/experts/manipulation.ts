@@ -8,7 +8,8 @@
 import type { Observation } from '../env/types.ts';
 import type { WorldEnv } from '../env/world-env.ts';
 import type { Policy } from './policy.ts';
-import type { PickPlaceScene } from '../worlds/tasks/pick-place.ts';
+import type { PickPlaceScene, SceneObject } from '../worlds/tasks/pick-place.ts';
+import type { Sim } from '../sim/sim.ts';
 import { inBin } from '../worlds/tasks/pick-place.ts';
 import { bodyPos, controllerOf } from '../worlds/manipulation.ts';
 import type { RobotDef } from '../worlds/robots/robot.ts';
@@ -29,11 +30,11 @@ export class ManipulationExpert implements Policy {
     const obj = scene.objects[0]!;
     const o = bodyPos(sim, obj.name);
     const suction = this.robot.gripper.kind === 'suction';
-    // Grasp point: the object's centre for fingers, its top for a suction cup.
-    const grasp: [number, number, number] = [o[0], o[1], suction ? o[2] + obj.restZ : o[2]];
+    // Grasp point: the object's centre for fingers, its top (however it lies) for a suction cup.
+    const grasp: [number, number, number] = [o[0], o[1], suction ? o[2] + halfHeight(sim, obj) : o[2]];
     const closed = this.gripperClosed(env);
     const near = Math.hypot(ee[0] - grasp[0], ee[1] - grasp[1], ee[2] - grasp[2]) < (suction ? 0.02 : 0.025);
-    const held = closed && near && o[2] > obj.restZ + 0.01;
+    const held = closed && near && o[2] > halfHeight(sim, obj) + 0.01;
     let goal: [number, number, number], grip: number;
     if (inBin(scene, o) && !held) {
       goal = [ee[0], ee[1], CARRY_Z]; grip = -1; // done: let go and lift away
@@ -41,7 +42,7 @@ export class ManipulationExpert implements Policy {
       // Carry: lift straight up, then over the bin, then lower and release.
       const b = scene.bin.pos;
       const overBin = Math.hypot(ee[0] - b[0], ee[1] - b[1]) < 0.015;
-      const dropZ = scene.bin.height + 0.02 + (suction ? 2 * obj.restZ : obj.restZ);
+      const dropZ = scene.bin.height + 0.02 + (suction ? 2 * halfHeight(sim, obj) : obj.restZ);
       if (overBin && ee[2] < dropZ + 0.015) { goal = [b[0], b[1], dropZ]; grip = -1; }
       else if (overBin) { goal = [b[0], b[1], dropZ]; grip = 1; }
       else if (ee[2] < CARRY_Z - 0.03 && Math.hypot(ee[0] - b[0], ee[1] - b[1]) > 0.05) { goal = [ee[0], ee[1], CARRY_Z]; grip = 1; }
@@ -61,7 +62,7 @@ export class ManipulationExpert implements Policy {
     }
     const a = new Float64Array(5);
     // Carry gently: fast moves with an object in hand shake it loose.
-    const vmax = grip > 0 && !near ? 1 : grip > 0 ? 0.6 : 1;
+    const vmax = grip > 0 && !near ? 1 : grip > 0 ? (suction ? 0.4 : 0.6) : 1;
     for (let k = 0; k < 3; k++) a[k] = Math.max(-vmax, Math.min(vmax, (goal[k]! - ee[k]!) / EE_STEP));
     a[3] = 0;
     a[4] = grip;
@@ -86,5 +87,20 @@ export class ManipulationExpert implements Policy {
     const sim = env.sim;
     const j = sim.id('joint', this.robot.gripper.actuators[0]!);
     return Math.abs(sim.data.qvel[sim.model.jnt_dofadr[j]!]!) < 0.005;
+  }
+}
+
+/** Vertical half-extent of an object's geom in its current orientation (exact for its primitive). */
+export function halfHeight(sim: Sim, o: SceneObject): number {
+  const g = sim.id('geom', o.name);
+  const R = sim.data.geom_xmat;
+  const r2 = [R[9 * g + 6]!, R[9 * g + 7]!, R[9 * g + 8]!]; // world z in the geom's axes
+  const [a, b, c] = o.size;
+  switch (o.shape) {
+    case 'box': return Math.abs(r2[0]!) * a! + Math.abs(r2[1]!) * b! + Math.abs(r2[2]!) * c!;
+    case 'cylinder': return Math.abs(r2[2]!) * b! + Math.sqrt(Math.max(0, 1 - r2[2]! ** 2)) * a!;
+    case 'capsule': return Math.abs(r2[2]!) * b! + a!;
+    case 'ball': return a!;
+    case 'ellipsoid': return Math.sqrt((r2[0]! * a!) ** 2 + (r2[1]! * b!) ** 2 + (r2[2]! * c!) ** 2);
   }
 }

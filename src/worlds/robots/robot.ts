@@ -162,7 +162,7 @@ export function arm6(): RobotDef {
 export function gantry(): RobotDef {
   const xml = `<mujoco model="gantry">
   <compiler angle="radian"/>
-  <default><default class="stage"><joint damping="20" armature="0.1"/><geom rgba="0.6 0.62 0.66 1" contype="0" conaffinity="0"/></default></default>
+  <default><default class="stage"><joint damping="60" armature="0.1"/><geom rgba="0.6 0.62 0.66 1" contype="0" conaffinity="0"/></default></default>
   <worldbody>
     <geom name="rail_l" type="box" pos="0.35 0.42 0.5" size="0.35 0.015 0.015" rgba="0.35 0.35 0.38 1" contype="0" conaffinity="0"/>
     <geom name="rail_r" type="box" pos="0.35 -0.42 0.5" size="0.35 0.015 0.015" rgba="0.35 0.35 0.38 1" contype="0" conaffinity="0"/>
@@ -180,7 +180,7 @@ export function gantry(): RobotDef {
             <geom type="cylinder" size="0.02 0.01" pos="0 0 0.0"/>
             <camera name="wrist" pos="0.04 0 0" xyaxes="0 -1 0 -0.95 0 0.3" fovy="70"/>
             <body name="cup" pos="0 0 0.025">
-              <geom name="cup" type="cylinder" size="0.016 0.01" rgba="0.1 0.1 0.1 1" contype="1" conaffinity="1" friction="1.5 0.05 0.001" condim="4" mass="0.01"/>
+              <geom name="cup" type="cylinder" size="0.016 0.01" rgba="0.1 0.1 0.1 1" contype="1" conaffinity="1" friction="2 0.05 0.001" condim="4" mass="0.01"/>
               <site name="grip" pos="0 0 0.011" size="0.006" rgba="1 0.6 0 0.5"/>
             </body>
           </body>
@@ -193,7 +193,7 @@ export function gantry(): RobotDef {
     <position name="y" joint="y" kp="2000" ctrlrange="-0.38 0.38" forcerange="-200 200"/>
     <position name="z" joint="z" kp="2000" ctrlrange="-0.49 0" forcerange="-200 200"/>
     <position name="twist" joint="twist" kp="20" ctrlrange="-2.8 2.8" forcerange="-5 5"/>
-    <adhesion name="suction" body="cup" ctrlrange="0 1" gain="15"/>
+    <adhesion name="suction" body="cup" ctrlrange="0 1" gain="60"/>
   </actuator>
 </mujoco>`;
   return {

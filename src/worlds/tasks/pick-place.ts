@@ -143,7 +143,7 @@ export function pickPlaceSplitOf(s: PickPlaceScene): Split | null {
 function objectGeom(o: SceneObject): string {
   const c = COLOURS[o.colour]!;
   const col = rgba(hsv(c.hue, c.sat, c.val));
-  const common = `rgba="${col}" mass="${o.mass.toFixed(4)}" friction="${o.friction.toFixed(3)} 0.02 0.001" condim="4" solref="0.01 1"`;
+  const common = `rgba="${col}" mass="${o.mass.toFixed(4)}" friction="${o.friction.toFixed(3)} 0.02 0.002" condim="6" solref="0.01 1"`; // rolling friction: balls come to rest
   switch (o.shape) {
     case 'box': return `<geom name="${o.name}" type="box" size="${o.size.join(' ')}" ${common}/>`;
     case 'cylinder': return `<geom name="${o.name}" type="cylinder" size="${o.size.join(' ')}" ${common}/>`;

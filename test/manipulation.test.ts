@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorldEnv } from '../src/env/world-env.ts';
+import { makePolicy } from '../src/experts/index.ts';
+import { NoisyExpert } from '../src/experts/policy.ts';
+import { ManipulationExpert } from '../src/experts/manipulation.ts';
+import { runEpisode } from '../src/eval/rollout.ts';
+import { getWorld } from '../src/worlds/index.ts';
+import { bodyPos, controllerOf } from '../src/worlds/manipulation.ts';
+import { BUILTIN_ROBOTS } from '../src/worlds/robots/robot.ts';
+import { EE_STEP } from '../src/worlds/robots/control.ts';
+import type { PickPlaceScene } from '../src/worlds/tasks/pick-place.ts';
+import { COLOURS, TARGET_SHAPES, comboSplit } from '../src/worlds/tasks/pick-place.ts';
+
+const ROBOTS = ['arm4', 'arm6', 'gantry'];
+
+test('pick-place splits: every colour and every shape appears in training; held-out combinations never do', () => {
+  const world = getWorld('arm4/pick-place');
+  const seen = new Set<string>();
+  for (let seed = 0; seed < 300; seed++) {
+    const s = world.sampleScene('train', seed) as PickPlaceScene;
+    for (const o of s.objects) {
+      const key = `${o.colour}/${o.shape}`;
+      seen.add(key);
+      assert.equal(comboSplit(o.colour, TARGET_SHAPES.indexOf(o.shape)), 'train', `train scene ${seed} shows held-out ${key}`);
+    }
+  }
+  COLOURS.forEach((_, c) => assert.ok([...seen].some((k) => k.startsWith(`${c}/`)), `colour ${c} never in training`));
+  TARGET_SHAPES.forEach((sh) => assert.ok([...seen].some((k) => k.endsWith(`/${sh}`)), `shape ${sh} never in training`));
+  const held = world.sampleScene('heldout', 3) as PickPlaceScene;
+  assert.notEqual(held.task, (world.sampleScene('train', 3) as PickPlaceScene).task);
+});
+
+for (const name of ROBOTS) {
+  test(`${name}: the end-effector controller moves the hand by the commanded step and keeps the grasp axis down`, async () => {
+    const env = await WorldEnv.create(getWorld(`${name}/pick-place`), { images: false });
+    env.reset({ seed: 2, split: 'train' });
+    const robot = BUILTIN_ROBOTS[name]!();
+    const ctl = controllerOf(env.sim, robot);
+    for (const [axis, a] of [[0, 0.5], [1, -0.5], [2, 0.5], [2, -0.5]] as const) {
+      const before = ctl.ee().pos;
+      const act = [0, 0, 0, 0, -1];
+      act[axis] = a;
+      env.step(act);
+      env.step([0, 0, 0, 0, -1]); // let the position servos settle
+      const after = ctl.ee().pos;
+      const moved = after[axis]! - before[axis]!;
+      assert.ok(Math.abs(moved - a * EE_STEP) < 0.004, `axis ${axis}: moved ${moved.toFixed(4)} m for ${(a * EE_STEP).toFixed(4)}`);
+      const off = [0, 1, 2].filter((k) => k !== axis).map((k) => Math.abs(after[k]! - before[k]!));
+      assert.ok(Math.max(...off) < 0.004, `axis ${axis}: drift ${off.map((v) => v.toFixed(4))}`);
+      const tilt = Math.acos(Math.min(1, -ctl.ee().axis[2]));
+      assert.ok(tilt < (5 * Math.PI) / 180, `grasp axis ${((tilt * 180) / Math.PI).toFixed(1)}° off vertical`);
+    }
+    env.close();
+  });
+
+  test(`${name}: expert picks and places on held-out scenes (small sample)`, async () => {
+    const world = getWorld(`${name}/pick-place`);
+    const env = await WorldEnv.create(world, { images: false });
+    const expert = makePolicy('expert', world.name);
+    let ok = 0;
+    for (let seed = 0; seed < 6; seed++) ok += runEpisode(env, expert, { seed, split: 'heldout' }).success ? 1 : 0;
+    env.close();
+    assert.ok(ok >= 5, `${ok}/6`);
+  });
+}
+
+test('pick-place success on constructed states: the target inside the bin succeeds, outside or a distractor inside does not', async () => {
+  const env = await WorldEnv.create(getWorld('arm4/pick-place'), { images: false });
+  env.reset({ seed: 4, split: 'train' });
+  const s = env.scene as PickPlaceScene;
+  const put = (name: string, x: number, y: number, z: number) => {
+    const adr = env.sim.model.jnt_qposadr[env.sim.id('joint', name)]!;
+    env.sim.data.qpos[adr] = x; env.sim.data.qpos[adr + 1] = y; env.sim.data.qpos[adr + 2] = z;
+    env.sim.forward();
+  };
+  const [bx, by] = s.bin.pos;
+  assert.equal(env.world.success(env.ctx), false);
+  put(s.objects[1]!.name, bx, by, 0.03);
+  assert.equal(env.world.success(env.ctx), false, 'a distractor in the bin is not success');
+  put(s.objects[0]!.name, bx + s.bin.half + 0.02, by, 0.03);
+  assert.equal(env.world.success(env.ctx), false, 'just outside the wall');
+  put(s.objects[0]!.name, bx + 0.5 * s.bin.half, by, 0.03);
+  assert.equal(env.world.success(env.ctx), true);
+  put(s.objects[0]!.name, bx, by, 0.2);
+  assert.equal(env.world.success(env.ctx), false, 'above the bin, not in it');
+  env.close();
+});
+
+test('takeover: from states a noisy policy reached midway, the expert finishes the task (≥ 80 %)', async () => {
+  const world = getWorld('arm4/pick-place');
+  const robot = BUILTIN_ROBOTS.arm4!();
+  const env = await WorldEnv.create(world, { images: false });
+  const expert = new ManipulationExpert(robot, 'ee');
+  const noisy = new NoisyExpert(new ManipulationExpert(robot, 'ee'), { sigma: 0.8, segmentProb: 0.3 });
+  let recovered = 0, n = 10;
+  for (let seed = 0; seed < n; seed++) {
+    let { obs } = env.reset({ seed, split: 'heldout' });
+    noisy.reset(env, seed);
+    let done = false;
+    for (let t = 0; t < 20 && !done; t++) { const r = env.step(noisy.act(obs, env)); obs = r.obs; done = r.terminated || r.truncated; }
+    for (let t = 0; !done; t++) { const r = env.step(expert.act(obs, env)); obs = r.obs; done = r.terminated || r.truncated; if (r.info.success) recovered++; }
+  }
+  env.close();
+  assert.ok(recovered >= 0.8 * n, `recovered ${recovered}/${n}`);
+});
+
+test('joint-action worlds: the same expert through joint targets; actions name the joints', async () => {
+  const world = getWorld('gantry/pick-place@joint');
+  assert.deepEqual(world.actionNames, ['x', 'y', 'z', 'twist', 'gripper']);
+  const env = await WorldEnv.create(world, { images: false });
+  const r = runEpisode(env, makePolicy('expert', world.name), { seed: 1, split: 'heldout' });
+  assert.ok(r.success);
+  const o = bodyPos(env.sim, (env.scene as PickPlaceScene).objects[0]!.name);
+  assert.ok(Number.isFinite(o[0]));
+  env.close();
+  assert.throws(() => getWorld('arm4/pick-place@nope'), /unknown world/);
+});
