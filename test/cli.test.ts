@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
-import { writeRobot } from './fixtures.ts';
+import { writeArmRobot, writeRobot } from './fixtures.ts';
 
 const bin = fileURLToPath(new URL('../bin/umwelt.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'umwelt-cli-'));
@@ -119,3 +119,33 @@ for (const [what, args, pattern] of bad) {
     assert.ok(r.stderr.trim().split('\n').length <= 3, r.stderr);
   });
 }
+
+test('manipulation worlds by --robot/--task (built-in or a descriptor file), with one-line errors', () => {
+  let r = umwelt('eval', '--robot', 'gantry', '--task', 'pick-place', '--policy', 'expert', '--episodes', '2', '--workers', '1', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const e = JSON.parse(r.stdout);
+  assert.equal(e.world, 'gantry/pick-place');
+  assert.equal(e.episodes, 2);
+  r = umwelt('eval', '--robot', 'arm4', '--task', 'pick-place', '--action-mode', 'joint', '--policy', 'random', '--episodes', '1', '--workers', '1', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).world, 'arm4/pick-place@joint');
+  const dir = mkdtempSync(join(tmpdir(), 'umwelt-cli-robot-'));
+  const desc = writeArmRobot(dir);
+  const png = join(dir, 'wrist.png');
+  r = umwelt('render', '--robot', desc, '--task', 'pick-place', '--camera', 'umwelt_wrist', '--out', png, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(png));
+  r = umwelt('collect', '--robot', desc, '--task', 'pick-place', '--policy', 'expert', '--episodes', '2', '--workers', '2', '--out', join(dir, 'data'), '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).total_episodes, 2);
+  for (const [args, msg] of [
+    [['--robot', 'nope', '--task', 'pick-place'], /^error: unknown robot 'nope'/],
+    [['--robot', 'arm4'], /^error: --robot and --task go together/],
+    [['--robot', 'arm4', '--task', 'juggle'], /^error: unknown task 'juggle'/],
+    [['--robot', join(dir, 'missing.json'), '--task', 'pick-place'], /^error: robot descriptor not found/],
+  ] as const) {
+    const bad = umwelt('eval', ...args, '--policy', 'expert', '--episodes', '1');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, msg);
+  }
+});

@@ -24,3 +24,62 @@ export function writeRobot(dir: string): string {
   return main;
 }
 
+
+/**
+ * An external 4-DoF arm written the way robot descriptions ship: a main file with default classes,
+ * meshdir + a binary STL mesh, the forearm in an included file, position actuators, a suction cup
+ * (adhesion) and no sites or cameras of ours. Returns the descriptor path.
+ */
+export function writeArmRobot(dir: string, descriptor: Record<string, unknown> = {}): string {
+  mkdirSync(join(dir, 'meshes'), { recursive: true });
+  mkdirSync(join(dir, 'parts'), { recursive: true });
+  writeFileSync(join(dir, 'meshes', 'cover.stl'), tetrahedronStl());
+  writeFileSync(join(dir, 'parts', 'forearm.xml'), `<mujoco>
+    <body name="forearm" pos="0 0 0.25" childclass="link">
+      <joint name="j_elbow" axis="0 1 0" range="-1.6 2.8"/>
+      <geom type="capsule" fromto="0 0 0 0.22 0 0" size="0.02"/>
+      <body name="wrist_link" pos="0.22 0 0">
+        <joint name="j_wrist" axis="0 1 0" range="-2.2 2.2"/>
+        <geom type="box" pos="0.03 0 0" size="0.03 0.02 0.012"/>
+        <body name="tool" pos="0.1 0 0" euler="0 1.5708 0">
+          <geom name="cup" type="cylinder" size="0.016 0.01" rgba="0.1 0.1 0.1 1" friction="2 0.05 0.001"/>
+        </body>
+      </body>
+    </body>
+  </mujoco>`);
+  writeFileSync(join(dir, 'arm.xml'), `<mujoco model="ext-arm">
+  <compiler angle="radian" meshdir="meshes" autolimits="true"/>
+  <default>
+    <default class="link"><joint type="hinge" damping="4" armature="0.05"/><geom rgba="0.7 0.72 0.75 1"/></default>
+  </default>
+  <asset><mesh name="cover" file="cover.stl"/></asset>
+  <worldbody>
+    <body name="ext_base" pos="0 0 0.06" childclass="link" gravcomp="1">
+      <joint name="j_yaw" axis="0 0 1" range="-2.6 2.6"/>
+      <geom type="mesh" mesh="cover"/>
+      <body name="upper" pos="0 0 0.1" gravcomp="1">
+        <joint name="j_shoulder" axis="0 1 0" range="-0.3 2.2"/>
+        <geom type="capsule" fromto="0 0 0 0 0 0.25" size="0.025"/>
+        <include file="parts/forearm.xml"/>
+      </body>
+    </body>
+  </worldbody>
+  <actuator>
+    <position name="a_yaw" joint="j_yaw" kp="300" ctrlrange="-2.6 2.6"/>
+    <position name="a_shoulder" joint="j_shoulder" kp="400" ctrlrange="-0.3 2.2"/>
+    <position name="a_elbow" joint="j_elbow" kp="300" ctrlrange="-1.6 2.8"/>
+    <position name="a_wrist" joint="j_wrist" kp="150" ctrlrange="-2.2 2.2"/>
+    <adhesion name="suck" body="tool" ctrlrange="0 1" gain="60"/>
+  </actuator>
+</mujoco>`);
+  const path = join(dir, 'robot.json');
+  writeFileSync(path, JSON.stringify({
+    name: 'ext-arm', mjcf: 'arm.xml', armJoints: ['j_yaw', 'j_shoulder', 'j_elbow', 'j_wrist'],
+    ee: { body: 'tool', offset: [0, 0, 0.011] },
+    gripper: { actuators: ['suck'], open: 0, closed: 1, kind: 'suction' },
+    wristCamera: { body: 'tool', pos: [0.04, 0, 0], xyaxes: [0, -1, 0, -0.95, 0, 0.3] },
+    home: [0, 0.3, 0.6, 0.67],
+    ...descriptor,
+  }, null, 2));
+  return path;
+}

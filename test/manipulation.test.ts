@@ -1,4 +1,10 @@
 import { test } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRobotDescriptor } from '../src/node/robot-descriptor.ts';
+import { InputError } from '../src/errors.ts';
+import { writeArmRobot } from './fixtures.ts';
 import assert from 'node:assert/strict';
 import { WorldEnv } from '../src/env/world-env.ts';
 import { makePolicy } from '../src/experts/index.ts';
@@ -115,4 +121,41 @@ test('joint-action worlds: the same expert through joint targets; actions name t
   assert.ok(Number.isFinite(o[0]));
   env.close();
   assert.throws(() => getWorld('arm4/pick-place@nope'), /unknown world/);
+});
+
+test('any MJCF robot from a JSON descriptor (meshes, includes, default classes): loads, moves in EE mode, runs the task', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'umwelt-robot-'));
+  const robot = await loadRobotDescriptor(writeArmRobot(dir));
+  const world = getWorld(`${robot.name}/pick-place`);
+  assert.deepEqual(world.cameras, ['front', 'umwelt_wrist']);
+  assert.deepEqual(world.stateNames.slice(0, 4), ['j_yaw', 'j_shoulder', 'j_elbow', 'j_wrist']);
+  const env = await WorldEnv.create(world, { images: true });
+  const { obs } = env.reset({ seed: 0, split: 'heldout' });
+  assert.equal(obs['observation.images.umwelt_wrist']!.length, 64 * 64 * 3);
+  const ctl = controllerOf(env.sim, robot);
+  const z0 = ctl.ee().pos[2];
+  env.step([0, 0, 0.5, 0, -1]);
+  env.step([0, 0, 0, 0, -1]);
+  assert.ok(Math.abs(ctl.ee().pos[2] - z0 - 0.5 * EE_STEP) < 0.004, `moved ${(ctl.ee().pos[2] - z0).toFixed(4)}`);
+  let ok = 0;
+  for (let seed = 0; seed < 4; seed++) ok += runEpisode(env, makePolicy('expert', world.name), { seed, split: 'heldout' }).success ? 1 : 0;
+  assert.ok(ok >= 2, `external arm + suction expert ${ok}/4`);
+  env.close();
+});
+
+test('robot descriptor errors are one line: missing MJCF, invalid MJCF, unknown joint / body / actuator (listing the valid names)', async () => {
+  const dir = (name: string) => mkdtempSync(join(tmpdir(), `umwelt-robot-${name}-`));
+  await assert.rejects(loadRobotDescriptor(join(dir('none'), 'nope.json')), /robot descriptor not found/);
+  await assert.rejects(loadRobotDescriptor(writeArmRobot(dir('mjcf'), { mjcf: 'gone.xml' })), (e: Error) => /MJCF file not found/.test(e.message) && !e.message.includes('\n'));
+  const broken = dir('broken');
+  const p = writeArmRobot(broken);
+  writeFileSync(join(broken, 'arm.xml'), '<mujoco><worldbody><body><geom type="nonsense"/></body></worldbody></mujoco>');
+  await assert.rejects(loadRobotDescriptor(p), (e: Error) => /could not load robot MJCF/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(loadRobotDescriptor(writeArmRobot(dir('joint'), { armJoints: ['j_yaw', 'j_bogus', 'j_elbow', 'j_wrist'] })),
+    (e: InputError) => /unknown joint 'j_bogus'/.test(e.message) && /j_shoulder/.test(e.hint ?? ''));
+  await assert.rejects(loadRobotDescriptor(writeArmRobot(dir('body'), { ee: { body: 'nope' } })),
+    (e: InputError) => /ee body 'nope' is not in the MJCF/.test(e.message) && /wrist_link/.test(e.hint ?? ''));
+  await assert.rejects(loadRobotDescriptor(writeArmRobot(dir('act'), { gripper: { actuators: ['nope'], open: 0, closed: 1 } })),
+    (e: InputError) => /unknown actuator 'nope'/.test(e.message) && /suck/.test(e.hint ?? ''));
+  await assert.rejects(loadRobotDescriptor(writeArmRobot(dir('shape'), { armJoints: 'j_yaw' })), /"armJoints" must be a non-empty list/);
 });

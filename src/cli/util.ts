@@ -63,3 +63,33 @@ export function progress(label: string, total: number): { tick(n?: number): void
 export function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
+
+/** `--robot` / `--task` / `--action-mode`: the manipulation-world alternative to `--world`. */
+export function addRobotOptions<T extends { option(flags: string, description: string): T }>(cmd: T): T {
+  return cmd
+    .option('--robot <name|file.json>', 'manipulation robot: arm4 | arm6 | gantry | a robot descriptor JSON (with --task; instead of --world)')
+    .option('--task <task>', 'manipulation task (with --robot): pick-place')
+    .option('--action-mode <mode>', 'with --robot: ee (end-effector deltas, default) | joint (joint-position targets)');
+}
+
+/**
+ * The world a command runs on: --world W, or --robot R --task T [--action-mode joint] (R may be a
+ * descriptor JSON, which is loaded and checked here). Null when neither was given.
+ */
+export async function resolveWorldOption(o: { world?: string; robot?: string; task?: string; actionMode?: string }): Promise<string | null> {
+  const { ensureWorld, manipulationWorldName } = await import('../node/robot-descriptor.ts');
+  if (o.robot || o.task || o.actionMode) {
+    if (o.world) throw new InputError('give either --world or --robot/--task, not both');
+    if (!o.robot || !o.task) throw new InputError('--robot and --task go together', 'e.g. --robot arm4 --task pick-place');
+    if (o.actionMode && o.actionMode !== 'ee' && o.actionMode !== 'joint') throw oneOf('action mode', o.actionMode, ['ee', 'joint']);
+    const { MANIPULATION_TASKS } = await import('../worlds/manipulation.ts');
+    if (!(MANIPULATION_TASKS as readonly string[]).includes(o.task)) throw oneOf('task', o.task, MANIPULATION_TASKS);
+    const name = manipulationWorldName(o.robot, o.task, o.actionMode === 'joint' ? 'joint' : 'ee');
+    await ensureWorld(name);
+    const { robotByName, parseManipulationName } = await import('../worlds/index.ts');
+    if (!robotByName(parseManipulationName(name)!.robot)) throw oneOf('robot', o.robot, ['arm4', 'arm6', 'gantry', 'a robot descriptor .json file']);
+    return name;
+  }
+  if (o.world) await ensureWorld(o.world);
+  return o.world ?? null;
+}

@@ -5,7 +5,7 @@ import { TwoRoomExpert } from './two-room.ts';
 import { ReachExpert } from './reach.ts';
 import { PushTExpert } from './push-t.ts';
 import { ManipulationExpert } from './manipulation.ts';
-import { BUILTIN_ROBOTS } from '../worlds/robots/robot.ts';
+import { parseManipulationName, robotByName } from '../worlds/index.ts';
 
 const EXPERTS: Record<string, () => Policy> = {
   'two-room': () => new TwoRoomExpert(),
@@ -23,9 +23,9 @@ export function isPolicyName(name: string): name is PolicyName {
 /** The scripted expert of a world (manipulation worlds: the motion-primitive expert for its robot and action mode). */
 function expertFor(world: string): (() => Policy) | undefined {
   if (EXPERTS[world]) return EXPERTS[world];
-  const m = /^([^/]+)\/[^@]+(@joint)?$/.exec(world);
-  const robot = m ? BUILTIN_ROBOTS[m[1]!] : undefined;
-  return robot ? () => new ManipulationExpert(robot(), m![2] ? 'joint' : 'ee') : undefined;
+  const p = parseManipulationName(world);
+  const robot = p ? robotByName(p.robot) : undefined;
+  return p && robot ? () => new ManipulationExpert(robot, p.mode) : undefined;
 }
 
 export function makePolicy(name: string, world: string, noise: NoiseOptions = {}): Policy {

@@ -13,6 +13,7 @@ import type { EpisodeData } from '../data/episode.ts';
 import { featuresFor } from '../data/features.ts';
 import { DatasetWriter } from '../data/writer.ts';
 import { getWorld } from '../worlds/index.ts';
+import { ensureWorld } from './robot-descriptor.ts';
 import { Thread } from './thread.ts';
 import { videoEncoderInfo, type VideoEncodeOptions } from './video.ts';
 
@@ -51,6 +52,7 @@ interface Recorded {
 
 export async function collectDataset(o: CollectOptions): Promise<CollectSummary> {
   const t0 = performance.now();
+  await ensureWorld(o.world);
   const world = getWorld(o.world);
   const size = o.size ?? 64;
   const probe = await WorldEnv.create(world, { images: false, size });

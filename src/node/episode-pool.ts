@@ -5,6 +5,7 @@ import { WorldEnv } from '../env/world-env.ts';
 import { makePolicy, type NoiseOptions } from '../experts/index.ts';
 import { runEpisode, type EpisodeResult } from '../eval/rollout.ts';
 import { getWorld } from '../worlds/index.ts';
+import { ensureWorld } from './robot-descriptor.ts';
 import { Thread } from './thread.ts';
 
 export interface EpisodePoolOptions {
@@ -26,6 +27,7 @@ export function poolSize(episodes: number, workers?: number): number {
 }
 
 export async function runEpisodes(o: EpisodePoolOptions): Promise<EpisodeResult[]> {
+  await ensureWorld(o.world);
   const nThreads = poolSize(o.seeds.length, o.workers);
   const results: EpisodeResult[] = new Array(o.seeds.length);
   let done = 0;

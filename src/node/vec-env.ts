@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { Observation, ResetOptions, StepInfo, StepResult } from '../env/types.ts';
 import { InputError } from '../errors.ts';
 import { getWorld } from '../worlds/index.ts';
+import { ensureWorld } from './robot-descriptor.ts';
 import { Thread } from './thread.ts';
 
 export interface VecEnvOptions {
@@ -31,6 +32,7 @@ export class VecEnv {
   }
 
   static async create(world: string, count: number, opts: VecEnvOptions = {}): Promise<VecEnv> {
+    await ensureWorld(world);
     getWorld(world); // fail fast on unknown names
     if (!Number.isInteger(count) || count < 1) throw new InputError(`VecEnv needs a positive whole number of envs, got ${count}`);
     const nThreads = Math.max(1, Math.min(count, opts.workers ?? availableParallelism()));

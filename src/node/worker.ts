@@ -9,6 +9,7 @@ import { UmweltError } from '../errors.ts';
 import { makePolicy, type NoiseOptions } from '../experts/index.ts';
 import { recordEpisode, runEpisode } from '../eval/rollout.ts';
 import { getWorld } from '../worlds/index.ts';
+import { ensureWorld } from './robot-descriptor.ts';
 
 export type WorkerRequest =
   | { type: 'envs'; world: string; count: number; size: number; images: boolean }
@@ -28,6 +29,7 @@ let episode: { env: WorldEnv; policy: ReturnType<typeof makePolicy>; split: Spli
 async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.type) {
     case 'envs': {
+      await ensureWorld(req.world);
       const world = getWorld(req.world);
       envs = [];
       for (let i = 0; i < req.count; i++) envs.push(await WorldEnv.create(world, { size: req.size, images: req.images }));
@@ -38,6 +40,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'step':
       return req.actions.map((a, i) => (a ? envs[i]!.step(a) : null));
     case 'episode-setup': {
+      await ensureWorld(req.world);
       const env = await WorldEnv.create(getWorld(req.world), { size: req.size, images: req.images });
       episode = { env, policy: makePolicy(req.policy, req.world, req.noise), split: req.split };
       return null;

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import type { Split } from '../../env/types.ts';
 import { isPolicyName, POLICY_NAMES } from '../../experts/index.ts';
-import { oneOf } from '../../errors.ts';
+import { InputError, oneOf } from '../../errors.ts';
 import { collectDataset } from '../../node/collect.ts';
 import { getWorld } from '../../worlds/index.ts';
-import { pct, printJson, progress, splitArg, wholeNumber } from '../util.ts';
+import { addRobotOptions, pct, printJson, progress, resolveWorldOption, splitArg, wholeNumber } from '../util.ts';
 
 export function collectCommand(program: Command): void {
-  program
+  const cmd = program
     .command('collect')
     .description('record episodes of a policy as a LeRobot v3.0 dataset (crash-safe; --append resumes)')
-    .requiredOption('--world <name>', 'world name (see umwelt list)')
+    .option('--world <name>', 'world name (see umwelt list)')
     .requiredOption('--policy <name>', `policy: ${POLICY_NAMES.join(' | ')}`)
     .option('--episodes <n>', 'episodes to record (added to the dataset with --append)', wholeNumber('--episodes', 1), 50)
     .option('--split <split>', 'train | heldout', splitArg, 'train')
@@ -24,9 +24,12 @@ export function collectCommand(program: Command): void {
     }, 'h264')
     .option('--size <px>', 'camera image size', wholeNumber('--size', 8), 64)
     .option('--workers <n>', 'worker threads (default: CPU cores)', wholeNumber('--workers', 1))
-    .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { world: string; policy: string; episodes: number; split: Split; seed: number; out: string; append?: boolean; video?: boolean; codec: 'h264' | 'av1'; size: number; workers?: number; json?: boolean }) => {
-      const world = getWorld(o.world);
+    .option('--json', 'print one JSON object on stdout');
+  addRobotOptions(cmd)
+    .action(async (o: { world?: string; robot?: string; task?: string; actionMode?: string; policy: string; episodes: number; split: Split; seed: number; out: string; append?: boolean; video?: boolean; codec: 'h264' | 'av1'; size: number; workers?: number; json?: boolean }) => {
+      const name = await resolveWorldOption(o);
+      if (!name) throw new InputError('collect needs --world <name> (or --robot R --task T)', 'see umwelt list');
+      const world = getWorld(name);
       if (!isPolicyName(o.policy)) throw oneOf('policy', o.policy, POLICY_NAMES);
       const bar = progress(`collect ${world.name}/${o.policy}`, o.episodes);
       let s;

@@ -5,10 +5,10 @@ import { InputError, oneOf } from '../../errors.ts';
 import { summarize } from '../../eval/rollout.ts';
 import { poolSize, runEpisodes } from '../../node/episode-pool.ts';
 import { getWorld } from '../../worlds/index.ts';
-import { pct, printJson, progress, splitArg, wholeNumber } from '../util.ts';
+import { addRobotOptions, pct, printJson, progress, resolveWorldOption, splitArg, wholeNumber } from '../util.ts';
 
 export function evalCommand(program: Command): void {
-  program
+  const cmd = program
     .command('eval')
     .description('run a policy for N episodes on a split and report success; `eval world-model RUN --data DIR` scores a world model')
     .argument('[what]', "'world-model' to evaluate a trained world model")
@@ -20,8 +20,9 @@ export function evalCommand(program: Command): void {
     .option('--episodes <n>', 'number of episodes', wholeNumber('--episodes', 1), 50)
     .option('--seed <n>', 'first episode seed (episodes use seed, seed+1, …)', wholeNumber('--seed'), 0)
     .option('--workers <n>', 'worker threads (default: CPU cores)', wholeNumber('--workers', 1))
-    .option('--json', 'print one JSON object on stdout')
-    .action(async (what: string | undefined, run: string | undefined, o: { world?: string; policy?: string; data?: string; split: Split; episodes: number; seed: number; workers?: number; json?: boolean }) => {
+    .option('--json', 'print one JSON object on stdout');
+  addRobotOptions(cmd)
+    .action(async (what: string | undefined, run: string | undefined, o: { world?: string; robot?: string; task?: string; actionMode?: string; policy?: string; data?: string; split: Split; episodes: number; seed: number; workers?: number; json?: boolean }) => {
       if (what !== undefined) {
         if (what !== 'world-model') throw oneOf('evaluation', what, ['world-model']);
         if (!run || !o.data) throw new InputError('eval world-model needs a run folder and --data DIR', 'e.g. umwelt eval world-model runs/wm-tr --data data/tr-heldout --json');
@@ -40,9 +41,10 @@ export function evalCommand(program: Command): void {
         console.log(`  effective rank ${r.effective_rank.toFixed(2)} of ${r.latent_dim}`);
         return;
       }
-      if (!o.world) throw new InputError('eval needs --world <name>', 'see umwelt list');
+      const name = await resolveWorldOption(o);
+      if (!name) throw new InputError('eval needs --world <name> (or --robot R --task T)', 'see umwelt list');
       if (!o.policy) throw new InputError('eval needs --policy <name>', `valid policies: ${POLICY_NAMES.join(', ')}`);
-      const world = getWorld(o.world);
+      const world = getWorld(name);
       if (!isPolicyName(o.policy)) throw oneOf('policy', o.policy, POLICY_NAMES);
       const policy = o.policy;
       const seeds = Array.from({ length: o.episodes }, (_, i) => o.seed + i);

@@ -7,7 +7,7 @@ import { readMjcfFile } from '../../node/mjcf-files.ts';
 import { RayCamera } from '../../sim/camera.ts';
 import { Sim } from '../../sim/sim.ts';
 import { getWorld } from '../../worlds/index.ts';
-import { printJson, splitArg, wholeNumber, writeOutput } from '../util.ts';
+import { addRobotOptions, printJson, resolveWorldOption, splitArg, wholeNumber, writeOutput } from '../util.ts';
 
 interface RenderOptions { world?: string; mjcf?: string; split: Split; seed: number; out: string; size: number; camera?: string; json?: boolean }
 
@@ -35,7 +35,7 @@ async function renderMjcf(o: RenderOptions & { mjcf: string }): Promise<void> {
 }
 
 export function renderCommand(program: Command): void {
-  program
+  const cmd = program
     .command('render')
     .description("render a world scene's initial frame (or any MJCF file's camera) to a PNG")
     .option('--world <name>', 'world name (see umwelt list)')
@@ -45,15 +45,17 @@ export function renderCommand(program: Command): void {
     .requiredOption('--out <file.png>', 'output PNG path')
     .option('--size <px>', 'image width and height', wholeNumber('--size', 1), 64)
     .option('--camera <name>', "camera (default: the world's or model's first)")
-    .option('--json', 'print a JSON summary on stdout')
-    .action(async (o: RenderOptions) => {
+    .option('--json', 'print a JSON summary on stdout');
+  addRobotOptions(cmd)
+    .action(async (o: RenderOptions & { robot?: string; task?: string; actionMode?: string }) => {
       if (o.size > 4096) throw new InputError(`--size must be at most 4096, got ${o.size}`);
       if (o.mjcf) {
-        if (o.world) throw new InputError('give either --world or --mjcf, not both');
+        if (o.world || o.robot) throw new InputError('give either --world (or --robot/--task) or --mjcf, not both');
         return renderMjcf({ ...o, mjcf: o.mjcf });
       }
-      if (!o.world) throw new InputError('render needs --world <name> or --mjcf <file.xml>', 'see umwelt list for world names');
-      const world = getWorld(o.world);
+      const name = await resolveWorldOption(o);
+      if (!name) throw new InputError('render needs --world <name> (or --robot R --task T) or --mjcf <file.xml>', 'see umwelt list for world names');
+      const world = getWorld(name);
       const camera = o.camera ?? world.cameras[0]!;
       if (!world.cameras.includes(camera)) throw oneOf('camera', camera, world.cameras);
       const env = await WorldEnv.create(world, { images: false });
