@@ -48,6 +48,16 @@ async function benchWorld(name: string, budgetMs: number): Promise<Metrics> {
     }
     return n;
   });
+  // Steps within episodes (every camera rendered), excluding resets: manipulation worlds rebuild
+  // their model at each reset (every scene is a new MJCF), which the number above includes.
+  out.cameras = world.cameras.length;
+  let stepSeed = 1000;
+  env.reset({ seed: stepSeed, split: 'train' });
+  out.step_only_steps_per_s_64 = timeFor(budgetMs, () => {
+    const r = env.step(randomAction());
+    if (r.terminated || r.truncated) env.reset({ seed: ++stepSeed, split: 'train' });
+    return 1;
+  });
   env.close();
 
   const nEnv = 4;
@@ -70,9 +80,9 @@ async function benchWorld(name: string, budgetMs: number): Promise<Metrics> {
   return out;
 }
 
-export async function benchSim(opts: { budgetMs?: number; log?: (s: string) => void } = {}): Promise<Record<string, Metrics>> {
+export async function benchSim(opts: { budgetMs?: number; log?: (s: string) => void; worlds?: string[] } = {}): Promise<Record<string, Metrics>> {
   const out: Record<string, Metrics> = {};
-  for (const name of WORLD_NAMES) {
+  for (const name of opts.worlds ?? WORLD_NAMES) {
     opts.log?.(`bench sim: ${name}`);
     out[name] = await benchWorld(name, opts.budgetMs ?? 1500);
   }
