@@ -15,8 +15,8 @@ import { getWorld } from '../src/worlds/index.ts';
 import { bodyPos, controllerOf } from '../src/worlds/manipulation.ts';
 import { BUILTIN_ROBOTS } from '../src/worlds/robots/robot.ts';
 import { EE_STEP } from '../src/worlds/robots/control.ts';
-import type { PickPlaceScene } from '../src/worlds/tasks/pick-place.ts';
-import { COLOURS, TARGET_SHAPES, comboSplit } from '../src/worlds/tasks/pick-place.ts';
+import type { TabletopScene } from '../src/worlds/tasks/tabletop.ts';
+import { COLOURS, TARGET_SHAPES, comboSplit } from '../src/worlds/tasks/tabletop.ts';
 
 const ROBOTS = ['arm4', 'arm6', 'gantry'];
 
@@ -24,7 +24,7 @@ test('pick-place splits: every colour and every shape appears in training; held-
   const world = getWorld('arm4/pick-place');
   const seen = new Set<string>();
   for (let seed = 0; seed < 300; seed++) {
-    const s = world.sampleScene('train', seed) as PickPlaceScene;
+    const s = world.sampleScene('train', seed) as TabletopScene;
     for (const o of s.objects) {
       const key = `${o.colour}/${o.shape}`;
       seen.add(key);
@@ -33,8 +33,8 @@ test('pick-place splits: every colour and every shape appears in training; held-
   }
   COLOURS.forEach((_, c) => assert.ok([...seen].some((k) => k.startsWith(`${c}/`)), `colour ${c} never in training`));
   TARGET_SHAPES.forEach((sh) => assert.ok([...seen].some((k) => k.endsWith(`/${sh}`)), `shape ${sh} never in training`));
-  const held = world.sampleScene('heldout', 3) as PickPlaceScene;
-  assert.notEqual(held.task, (world.sampleScene('train', 3) as PickPlaceScene).task);
+  const held = world.sampleScene('heldout', 3) as TabletopScene;
+  assert.notEqual(held.task, (world.sampleScene('train', 3) as TabletopScene).task);
 });
 
 for (const name of ROBOTS) {
@@ -74,19 +74,19 @@ for (const name of ROBOTS) {
 test('pick-place success on constructed states: the target inside the bin succeeds, outside or a distractor inside does not', async () => {
   const env = await WorldEnv.create(getWorld('arm4/pick-place'), { images: false });
   env.reset({ seed: 4, split: 'train' });
-  const s = env.scene as PickPlaceScene;
+  const s = env.scene as TabletopScene;
   const put = (name: string, x: number, y: number, z: number) => {
     const adr = env.sim.model.jnt_qposadr[env.sim.id('joint', name)]!;
     env.sim.data.qpos[adr] = x; env.sim.data.qpos[adr + 1] = y; env.sim.data.qpos[adr + 2] = z;
     env.sim.forward();
   };
-  const [bx, by] = s.bin.pos;
+  const [bx, by] = s.bins[0]!.pos;
   assert.equal(env.world.success(env.ctx), false);
   put(s.objects[1]!.name, bx, by, 0.03);
   assert.equal(env.world.success(env.ctx), false, 'a distractor in the bin is not success');
-  put(s.objects[0]!.name, bx + s.bin.half + 0.02, by, 0.03);
+  put(s.objects[0]!.name, bx + s.bins[0]!.half + 0.02, by, 0.03);
   assert.equal(env.world.success(env.ctx), false, 'just outside the wall');
-  put(s.objects[0]!.name, bx + 0.5 * s.bin.half, by, 0.03);
+  put(s.objects[0]!.name, bx + 0.5 * s.bins[0]!.half, by, 0.03);
   assert.equal(env.world.success(env.ctx), true);
   put(s.objects[0]!.name, bx, by, 0.2);
   assert.equal(env.world.success(env.ctx), false, 'above the bin, not in it');
@@ -117,7 +117,7 @@ test('joint-action worlds: the same expert through joint targets; actions name t
   const env = await WorldEnv.create(world, { images: false });
   const r = runEpisode(env, makePolicy('expert', world.name), { seed: 1, split: 'heldout' });
   assert.ok(r.success);
-  const o = bodyPos(env.sim, (env.scene as PickPlaceScene).objects[0]!.name);
+  const o = bodyPos(env.sim, (env.scene as TabletopScene).objects[0]!.name);
   assert.ok(Number.isFinite(o[0]));
   env.close();
   assert.throws(() => getWorld('arm4/pick-place@nope'), /unknown world/);
@@ -158,4 +158,36 @@ test('robot descriptor errors are one line: missing MJCF, invalid MJCF, unknown 
   await assert.rejects(loadRobotDescriptor(writeArmRobot(dir('act'), { gripper: { actuators: ['nope'], open: 0, closed: 1 } })),
     (e: InputError) => /unknown actuator 'nope'/.test(e.message) && /suck/.test(e.hint ?? ''));
   await assert.rejects(loadRobotDescriptor(writeArmRobot(dir('shape'), { armJoints: 'j_yaw' })), /"armJoints" must be a non-empty list/);
+});
+
+test('sort and stack success on constructed states: only the named bin counts; on top of the named block, not beside it', async () => {
+  const put = (env: WorldEnv, name: string, x: number, y: number, z: number) => {
+    const adr = env.sim.model.jnt_qposadr[env.sim.id('joint', name)]!;
+    env.sim.data.qpos[adr] = x; env.sim.data.qpos[adr + 1] = y; env.sim.data.qpos[adr + 2] = z;
+    env.sim.forward();
+  };
+  const sort = await WorldEnv.create(getWorld('arm4/sort'), { images: false });
+  sort.reset({ seed: 5, split: 'heldout' });
+  const s = sort.scene as TabletopScene;
+  assert.ok(s.bins.length >= 2 && 'bin' in s.dest);
+  const named = s.bins[(s.dest as { bin: number }).bin]!, other = s.bins.find((b) => b !== named)!;
+  assert.match(s.task, new RegExp(named.side));
+  put(sort, s.objects[0]!.name, other.pos[0], other.pos[1], 0.03);
+  assert.equal(sort.world.success(sort.ctx), false, 'the wrong bin');
+  put(sort, s.objects[0]!.name, named.pos[0], named.pos[1], 0.03);
+  assert.equal(sort.world.success(sort.ctx), true);
+  sort.close();
+
+  const stack = await WorldEnv.create(getWorld('gantry/stack'), { images: false });
+  stack.reset({ seed: 2, split: 'train' });
+  const t = stack.scene as TabletopScene;
+  const base = t.objects[1]!, top = t.objects[0]!;
+  const b = bodyPos(stack.sim, base.name);
+  put(stack, top.name, b[0] + 0.1, b[1], top.restZ);
+  assert.equal(stack.world.success(stack.ctx), false, 'beside the block');
+  put(stack, top.name, b[0], b[1], b[2] + base.size[2]! + top.restZ);
+  assert.equal(stack.world.success(stack.ctx), true);
+  put(stack, top.name, b[0], b[1], b[2] + base.size[2]! + top.restZ + 0.05);
+  assert.equal(stack.world.success(stack.ctx), false, 'held above, not resting');
+  stack.close();
 });

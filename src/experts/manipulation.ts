@@ -8,10 +8,9 @@
 import type { Observation } from '../env/types.ts';
 import type { WorldEnv } from '../env/world-env.ts';
 import type { Policy } from './policy.ts';
-import type { PickPlaceScene, SceneObject } from '../worlds/tasks/pick-place.ts';
+import type { TabletopScene, SceneObject } from '../worlds/tasks/tabletop.ts';
 import type { Sim } from '../sim/sim.ts';
-import { inBin } from '../worlds/tasks/pick-place.ts';
-import { bodyPos, controllerOf } from '../worlds/manipulation.ts';
+import { bodyPos, controllerOf, destination, taskDone } from '../worlds/manipulation.ts';
 import type { RobotDef } from '../worlds/robots/robot.ts';
 import { EE_STEP } from '../worlds/robots/control.ts';
 
@@ -24,7 +23,7 @@ export class ManipulationExpert implements Policy {
   reset(): void {}
 
   act(_obs: Observation, env: WorldEnv): Float64Array {
-    const sim = env.sim, scene = env.scene as PickPlaceScene;
+    const sim = env.sim, scene = env.scene as TabletopScene;
     const ctl = controllerOf(sim, this.robot);
     const ee = ctl.ee().pos;
     const obj = scene.objects[0]!;
@@ -36,13 +35,16 @@ export class ManipulationExpert implements Policy {
     const near = Math.hypot(ee[0] - grasp[0], ee[1] - grasp[1], ee[2] - grasp[2]) < (suction ? 0.02 : 0.025);
     const held = closed && near && o[2] > halfHeight(sim, obj) + 0.01;
     let goal: [number, number, number], grip: number;
-    if (inBin(scene, o) && !held) {
+    if (taskDone(sim, scene) && !held) {
       goal = [ee[0], ee[1], CARRY_Z]; grip = -1; // done: let go and lift away
     } else if (held || (closed && near && this.settled(env))) {
-      // Carry: lift straight up, then over the bin, then lower and release.
-      const b = scene.bin.pos;
-      const overBin = Math.hypot(ee[0] - b[0], ee[1] - b[1]) < 0.015;
-      const dropZ = scene.bin.height + 0.02 + (suction ? 2 * halfHeight(sim, obj) : obj.restZ);
+      // Carry: lift straight up, then over the destination, then lower and release.
+      const dest = destination(sim, scene);
+      const b = dest.xy;
+      const overBin = Math.hypot(ee[0] - b[0], ee[1] - b[1]) < (('object' in scene.dest) ? 0.008 : 0.015);
+      // Release height of the grasp point: bins leave a drop over the rim; stacking sets it down.
+      const lift = 'bin' in scene.dest ? scene.bins[scene.dest.bin]!.height + 0.02 : 0.006;
+      const dropZ = dest.restZ - obj.restZ + lift + (suction ? 2 * halfHeight(sim, obj) : obj.restZ);
       if (overBin && ee[2] < dropZ + 0.015) { goal = [b[0], b[1], dropZ]; grip = -1; }
       else if (overBin) { goal = [b[0], b[1], dropZ]; grip = 1; }
       else if (ee[2] < CARRY_Z - 0.03 && Math.hypot(ee[0] - b[0], ee[1] - b[1]) > 0.05) { goal = [ee[0], ee[1], CARRY_Z]; grip = 1; }

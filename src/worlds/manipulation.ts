@@ -7,11 +7,11 @@ import type { Sim } from '../sim/sim.ts';
 import type { WorldContext, WorldDef } from './world.ts';
 import type { RobotDef } from './robots/robot.ts';
 import { ArmController, EE_ACTION_NAMES } from './robots/control.ts';
-import { inBin, objectLabel, pickPlaceMjcf, pickPlaceSplitOf, samplePickPlace, type PickPlaceScene } from './tasks/pick-place.ts';
+import { inBin, objectLabel, onTop, sampleTabletop, tabletopMjcf, tabletopSplitOf, TABLETOP_TASKS, type TabletopScene } from './tasks/tabletop.ts';
 
 export type ActionMode = 'ee' | 'joint';
-export const MANIPULATION_TASKS = ['pick-place'] as const;
-export type ManipulationTask = (typeof MANIPULATION_TASKS)[number];
+export const MANIPULATION_TASKS = TABLETOP_TASKS;
+export type ManipulationTask = (typeof TABLETOP_TASKS)[number];
 
 const controllers = new WeakMap<Sim, ArmController>();
 const bodies = new WeakMap<Sim, Map<string, number>>();
@@ -39,13 +39,40 @@ function gripperState(sim: Sim, robot: RobotDef): number {
   return robot.gripper.kind === 'suction' ? sim.data.ctrl[sim.id('actuator', robot.gripper.actuators[0]!)]! : 0;
 }
 
-export function manipulationWorld(robot: RobotDef, task: ManipulationTask, mode: ActionMode = 'ee'): WorldDef<PickPlaceScene> {
-  const ctl = (ctx: WorldContext<PickPlaceScene>) => controllerOf(ctx.sim, robot);
-  const target = (ctx: WorldContext<PickPlaceScene>) => bodyPos(ctx.sim, ctx.scene.objects[0]!.name);
+/**
+ * Where the target must end up: its centre's xy, and the height its centre rests at there (bin
+ * floor or the top of the block to stack on).
+ */
+export function destination(sim: Sim, s: TabletopScene): { xy: [number, number]; restZ: number } {
+  const t = s.objects[0]!;
+  if ('bin' in s.dest) { const b = s.bins[s.dest.bin]!; return { xy: b.pos, restZ: 0.004 + t.restZ }; }
+  const base = s.objects[s.dest.object]!;
+  const p = bodyPos(sim, base.name);
+  return { xy: [p[0], p[1]], restZ: p[2] + base.size[2]! + t.restZ };
+}
+
+/** Whether the scene's instruction is satisfied (the target in the named bin / on the named block). */
+export function taskDone(sim: Sim, s: TabletopScene): boolean {
+  const t = s.objects[0]!;
+  const p = bodyPos(sim, t.name);
+  if ('bin' in s.dest) return inBin(s.bins[s.dest.bin]!, p);
+  const base = s.objects[s.dest.object]!;
+  return onTop(p, t.restZ, bodyPos(sim, base.name), base.size);
+}
+
+const DESCRIPTIONS: Record<ManipulationTask, [string, string]> = {
+  'pick-place': ['pick the named object and put it in the bin', 'the named object rests inside the bin'],
+  sort: ['put the named object in the named one of two or three bins', 'the named object rests inside the named bin (any other bin fails)'],
+  stack: ['put the named block on the other named block', 'the named block rests on top of the other (within its footprint)'],
+};
+
+export function manipulationWorld(robot: RobotDef, task: ManipulationTask, mode: ActionMode = 'ee'): WorldDef<TabletopScene> {
+  const ctl = (ctx: WorldContext<TabletopScene>) => controllerOf(ctx.sim, robot);
+  const target = (ctx: WorldContext<TabletopScene>) => bodyPos(ctx.sim, ctx.scene.objects[0]!.name);
   const cameras = ['front', ...(robot.wristCamera ? [robot.wristCamera] : [])];
   return {
     name: `${robot.name}/${task}${mode === 'joint' ? '@joint' : ''}`,
-    description: `${robot.description}: pick the named object and put it in the bin`,
+    description: `${robot.description}: ${DESCRIPTIONS[task][0]}`,
     robot: robot.name,
     task,
     fps: 10,
@@ -55,10 +82,10 @@ export function manipulationWorld(robot: RobotDef, task: ManipulationTask, mode:
     stateNames: [...robot.armJoints, 'gripper', 'ee_x', 'ee_y', 'ee_z'],
     cameras,
     heldoutDiffers: 'target colour–shape combinations, bin placement, distractor shapes, table colour, instruction phrasing',
-    successRule: 'the named object rests inside the bin',
-    sampleScene: (split, seed) => samplePickPlace(robot, split, seed),
-    splitOf: pickPlaceSplitOf,
-    buildMjcf: (scene) => pickPlaceMjcf(robot, scene),
+    successRule: DESCRIPTIONS[task][1],
+    sampleScene: (split, seed) => sampleTabletop(task, robot, split, seed),
+    splitOf: tabletopSplitOf,
+    buildMjcf: (scene) => tabletopMjcf(robot, scene),
     init(ctx) {
       ctl(ctx).setJoints(robot.home);
     },
@@ -71,22 +98,23 @@ export function manipulationWorld(robot: RobotDef, task: ManipulationTask, mode:
       return [...c.joints(), gripperState(ctx.sim, robot), ...c.ee().pos];
     },
     reward(ctx) {
-      // Dense: hand to object while it is out of the bin, object to bin always.
+      // Dense: object to its destination always, hand to object until the task is done.
       const o = target(ctx), ee = ctl(ctx).ee().pos;
-      const b = ctx.scene.bin.pos;
-      const toBin = Math.hypot(o[0] - b[0], o[1] - b[1]);
-      return -toBin - (inBin(ctx.scene, o) ? 0 : 0.5 * Math.hypot(ee[0] - o[0], ee[1] - o[1], ee[2] - o[2]));
+      const d = destination(ctx.sim, ctx.scene);
+      const toDest = Math.hypot(o[0] - d.xy[0], o[1] - d.xy[1], o[2] - d.restZ);
+      return -toDest - (taskDone(ctx.sim, ctx.scene) ? 0 : 0.5 * Math.hypot(ee[0] - o[0], ee[1] - o[1], ee[2] - o[2]));
     },
     success(ctx) {
-      return inBin(ctx.scene, target(ctx));
+      return taskDone(ctx.sim, ctx.scene);
     },
     goal(ctx) {
-      // Target resting in the middle of the bin, the arm at home.
+      // Target resting at its destination, the arm at home.
       const { sim, scene } = ctx;
       const o = scene.objects[0]!;
+      const d = destination(sim, scene);
       const adr = sim.model.jnt_qposadr[sim.id('joint', o.name)]!;
       const q = sim.data.qpos;
-      q[adr] = scene.bin.pos[0]; q[adr + 1] = scene.bin.pos[1]; q[adr + 2] = o.restZ + 0.004;
+      q[adr] = d.xy[0]; q[adr + 1] = d.xy[1]; q[adr + 2] = d.restZ + 0.002;
       ctl(ctx).setJoints(robot.home);
     },
     positions(ctx) {
