@@ -61,9 +61,23 @@ const ARM_DEFAULTS = `
     <default class="arm"><joint damping="4" armature="0.05"/><geom rgba="0.82 0.83 0.86 1" contype="1" conaffinity="1"/></default>
   </default>`;
 
-/** arm4: base yaw, shoulder pitch, elbow pitch, wrist pitch + a 2-finger parallel gripper. */
-export function arm4(): RobotDef {
-  const xml = `<mujoco model="arm4">${ARM_DEFAULTS}
+/**
+ * The two arms share one kinematic chain: base yaw, shoulder and elbow pitch, wrist pitch and a
+ * parallel gripper; arm6 adds a forearm roll and a hand twist (the two extra joints that let it
+ * turn the hand independently of the base).
+ */
+function armXml(name: string, sixDof: boolean): string {
+  // arm6 splits the 0.22 m forearm into 0.16 m + a 0.06 m rolling segment: same reach.
+  const forearm = sixDof
+    ? `<geom type="capsule" fromto="0 0 0 0.16 0 0" size="0.02"/>
+            <body name="forearm" pos="0.16 0 0" gravcomp="1">
+              <joint name="roll" type="hinge" axis="1 0 0" range="-2.8 2.8"/>
+              <geom type="capsule" fromto="0 0 0 0.06 0 0" size="0.018"/>
+              <body name="hand" pos="0.06 0 0" gravcomp="1">`
+    : `<geom type="capsule" fromto="0 0 0 0.22 0 0" size="0.02"/>
+            <body name="hand" pos="0.22 0 0" gravcomp="1">`;
+  const twist = sixDof ? '\n                  <joint name="twist" type="hinge" axis="0 0 1" range="-2.8 2.8"/>' : '';
+  return `<mujoco model="${name}">${ARM_DEFAULTS}
   <worldbody>
     <body name="base" pos="0 0 0" childclass="arm" gravcomp="1">
       <geom name="base" type="cylinder" size="0.06 0.03" pos="0 0 0.03" rgba="0.25 0.25 0.28 1"/>
@@ -75,16 +89,15 @@ export function arm4(): RobotDef {
           <geom type="capsule" fromto="0 0 0 0 0 0.25" size="0.025"/>
           <body name="fore" pos="0 0 0.25" gravcomp="1">
             <joint name="elbow" type="hinge" axis="0 1 0" range="-1.6 2.8"/>
-            <geom type="capsule" fromto="0 0 0 0.22 0 0" size="0.02"/>
-            <body name="hand" pos="0.22 0 0" gravcomp="1">
-              <joint name="wrist" type="hinge" axis="0 1 0" range="-2.2 2.2"/>
-              <geom type="box" pos="0.03 0 0" size="0.03 0.025 0.012"/>
-              <body name="palm" pos="0.06 0 0" euler="0 1.5708 0" gravcomp="1">
-                <geom type="box" pos="0 0 0.005" size="0.015 0.035 0.008" rgba="0.3 0.3 0.32 1"/>
-                <camera name="wrist" pos="0.04 0 0" xyaxes="0 -1 0 -0.95 0 0.3" fovy="70"/>
-                <site name="grip" pos="0 0 0.085" size="0.006" rgba="1 0.6 0 0.5"/>${parallelFingers()}
-              </body>
-            </body>
+            ${forearm}
+                <joint name="wrist" type="hinge" axis="0 1 0" range="-2.2 2.2"/>
+                <geom type="box" pos="0.03 0 0" size="0.03 0.025 0.012"/>
+                <body name="palm" pos="0.06 0 0" euler="0 1.5708 0" gravcomp="1">${twist}
+                  <geom type="box" pos="0 0 0.005" size="0.015 0.035 0.008" rgba="0.3 0.3 0.32 1"/>
+                  <camera name="wrist" pos="0.04 0 0" xyaxes="0 -1 0 -0.95 0 0.3" fovy="70"/>
+                  <site name="grip" pos="0 0 0.085" size="0.006" rgba="1 0.6 0 0.5"/>${parallelFingers()}
+                </body>
+              </body>${sixDof ? '\n            </body>' : ''}
           </body>
         </body>
       </body>
@@ -93,65 +106,28 @@ export function arm4(): RobotDef {
   <actuator>
     <position name="yaw" joint="yaw" kp="300" ctrlrange="-2.6 2.6" forcerange="-60 60"/>
     <position name="shoulder" joint="shoulder" kp="400" ctrlrange="-0.3 2.2" forcerange="-80 80"/>
-    <position name="elbow" joint="elbow" kp="300" ctrlrange="-1.6 2.8" forcerange="-60 60"/>
-    <position name="wrist" joint="wrist" kp="150" ctrlrange="-2.2 2.2" forcerange="-30 30"/>${gripperActuators()}
+    <position name="elbow" joint="elbow" kp="300" ctrlrange="-1.6 2.8" forcerange="-60 60"/>${sixDof ? '\n    <position name="roll" joint="roll" kp="100" ctrlrange="-2.8 2.8" forcerange="-20 20"/>' : ''}
+    <position name="wrist" joint="wrist" kp="150" ctrlrange="-2.2 2.2" forcerange="-30 30"/>${sixDof ? '\n    <position name="twist" joint="twist" kp="60" ctrlrange="-2.8 2.8" forcerange="-10 10"/>' : ''}${gripperActuators()}
   </actuator>
 </mujoco>`;
+}
+
+/** arm4: base yaw, shoulder pitch, elbow pitch, wrist pitch + a 2-finger parallel gripper. */
+export function arm4(): RobotDef {
   return {
     name: 'arm4', description: '4-DoF arm (base yaw, shoulder, elbow, wrist pitch) + 2-finger parallel gripper',
-    xml, files: {}, armJoints: ['yaw', 'shoulder', 'elbow', 'wrist'], eeSite: 'grip',
+    xml: armXml('arm4', false), files: {}, armJoints: ['yaw', 'shoulder', 'elbow', 'wrist'], eeSite: 'grip',
     gripper: { kind: 'parallel', actuators: ['finger_l', 'finger_r'], open: GRIPPER_MAX, closed: 0 },
     wristCamera: 'wrist', home: [0, 0.3, 0.6, 0.67],
     workspace: { rMin: 0.27, rMax: 0.42, maxAngle: 1.0 }, yawWeight: 0,
   };
 }
 
-/** arm6: base yaw, shoulder, elbow, wrist pitch, wrist roll, hand yaw + a 2-finger parallel gripper. */
+/** arm6: base yaw, shoulder, elbow, forearm roll, wrist pitch, hand twist + a 2-finger parallel gripper. */
 export function arm6(): RobotDef {
-  const xml = `<mujoco model="arm6">${ARM_DEFAULTS}
-  <worldbody>
-    <body name="base" pos="0 0 0" childclass="arm" gravcomp="1">
-      <geom name="base" type="cylinder" size="0.06 0.03" pos="0 0 0.03" rgba="0.25 0.25 0.28 1"/>
-      <body name="turret" pos="0 0 0.06" gravcomp="1">
-        <joint name="yaw" type="hinge" axis="0 0 1" range="-2.6 2.6"/>
-        <geom type="cylinder" size="0.04 0.04" pos="0 0 0.04"/>
-        <body name="upper" pos="0 0 0.1" gravcomp="1">
-          <joint name="shoulder" type="hinge" axis="0 1 0" range="-0.3 2.2"/>
-          <geom type="capsule" fromto="0 0 0 0 0 0.25" size="0.025"/>
-          <body name="fore" pos="0 0 0.25" gravcomp="1">
-            <joint name="elbow" type="hinge" axis="0 1 0" range="-1.6 2.8"/>
-            <geom type="capsule" fromto="0 0 0 0.16 0 0" size="0.02"/>
-            <body name="forearm" pos="0.16 0 0" gravcomp="1">
-              <joint name="roll" type="hinge" axis="1 0 0" range="-2.8 2.8"/>
-              <geom type="capsule" fromto="0 0 0 0.06 0 0" size="0.018"/>
-              <body name="hand" pos="0.06 0 0" gravcomp="1">
-                <joint name="wrist" type="hinge" axis="0 1 0" range="-2.2 2.2"/>
-                <geom type="box" pos="0.03 0 0" size="0.03 0.025 0.012"/>
-                <body name="palm" pos="0.06 0 0" euler="0 1.5708 0" gravcomp="1">
-                  <joint name="twist" type="hinge" axis="0 0 1" range="-2.8 2.8"/>
-                  <geom type="box" pos="0 0 0.005" size="0.015 0.035 0.008" rgba="0.3 0.3 0.32 1"/>
-                  <camera name="wrist" pos="0.04 0 0" xyaxes="0 -1 0 -0.95 0 0.3" fovy="70"/>
-                  <site name="grip" pos="0 0 0.085" size="0.006" rgba="1 0.6 0 0.5"/>${parallelFingers()}
-                </body>
-              </body>
-            </body>
-          </body>
-        </body>
-      </body>
-    </body>
-  </worldbody>
-  <actuator>
-    <position name="yaw" joint="yaw" kp="300" ctrlrange="-2.6 2.6" forcerange="-60 60"/>
-    <position name="shoulder" joint="shoulder" kp="400" ctrlrange="-0.3 2.2" forcerange="-80 80"/>
-    <position name="elbow" joint="elbow" kp="300" ctrlrange="-1.6 2.8" forcerange="-60 60"/>
-    <position name="roll" joint="roll" kp="100" ctrlrange="-2.8 2.8" forcerange="-20 20"/>
-    <position name="wrist" joint="wrist" kp="150" ctrlrange="-2.2 2.2" forcerange="-30 30"/>
-    <position name="twist" joint="twist" kp="60" ctrlrange="-2.8 2.8" forcerange="-10 10"/>${gripperActuators()}
-  </actuator>
-</mujoco>`;
   return {
     name: 'arm6', description: '6-DoF arm (yaw, shoulder, elbow, forearm roll, wrist pitch, hand twist) + 2-finger parallel gripper',
-    xml, files: {}, armJoints: ['yaw', 'shoulder', 'elbow', 'roll', 'wrist', 'twist'], eeSite: 'grip',
+    xml: armXml('arm6', true), files: {}, armJoints: ['yaw', 'shoulder', 'elbow', 'roll', 'wrist', 'twist'], eeSite: 'grip',
     gripper: { kind: 'parallel', actuators: ['finger_l', 'finger_r'], open: GRIPPER_MAX, closed: 0 },
     wristCamera: 'wrist', home: [0, 0.3, 0.6, 0, 0.67, 0],
     workspace: { rMin: 0.27, rMax: 0.41, maxAngle: 1.0 }, yawWeight: 0.5,
