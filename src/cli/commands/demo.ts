@@ -90,7 +90,7 @@ export function demoCommand(program: Command): void {
           policies: Object.fromEntries(rows.map((r) => [r.policy, { success_rate: r.success_rate, ci95: r.ci95, episodes: r.episodes, seconds_per_action: r.seconds_per_action, cost_per_success_usd: r.compute.cost_per_success_usd }])),
           ...(wm ? { world_model: { eval: wm.eval, train_steps: wm.train.steps, train_seconds: wm.train.seconds, ledger: wm.ledger, planner: wm.plan.planner, seconds: wm.seconds } } : {}),
         };
-        if (!o.json) for (const r of rows) console.log(`${name.padEnd(9)} ${r.policy.padEnd(34)} heldout success ${pct(r.success_rate).padStart(6)}  (95% CI ${pct(r.ci95[0])}–${pct(r.ci95[1])}, n=${r.episodes})`);
+        if (!o.json) for (const r of rows) console.log(`${name.padEnd(18)} ${r.policy.padEnd(34)} heldout success ${pct(r.success_rate).padStart(6)}  (95% CI ${pct(r.ci95[0])}–${pct(r.ci95[1])}, n=${r.episodes})`);
       }
       const seconds = (performance.now() - t0) / 1000;
       const html = renderReport({
