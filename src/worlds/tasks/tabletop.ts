@@ -117,9 +117,10 @@ function makeBase(rng: Rng, colour: number, idx: number): Omit<SceneObject, 'pos
 function makeBins(kind: TabletopTask, rng: Rng, ws: RobotDef['workspace'], binAngle: number): Bin[] {
   if (kind === 'stack') return [];
   const r = (ws.rMin + ws.rMax) / 2;
-  const at = (a: number, side: Bin['side']): Bin => ({ pos: [r * Math.cos(a), r * Math.sin(a)], half: rng.uniform(0.05, 0.058), height: 0.04, side });
-  if (kind === 'pick-place') return [at(binAngle * ws.maxAngle, 'middle')];
-  const n = 2 + rng.int(2);
+  const n = kind === 'pick-place' ? 1 : 2 + rng.int(2);
+  // Three bins share the arc with the objects: smaller bins leave the objects room.
+  const at = (a: number, side: Bin['side']): Bin => ({ pos: [r * Math.cos(a), r * Math.sin(a)], half: n === 3 ? rng.uniform(0.04, 0.045) : rng.uniform(0.05, 0.058), height: 0.04, side });
+  if (n === 1) return [at(binAngle * ws.maxAngle, 'middle')];
   const spread = 0.78 * ws.maxAngle, shift = 0.12 * binAngle * ws.maxAngle;
   return n === 2 ? [at(shift + spread, 'left'), at(shift - spread, 'right')] : [at(shift + spread, 'left'), at(shift, 'middle'), at(shift - spread, 'right')];
 }
@@ -161,18 +162,26 @@ export function sampleTabletop(kind: TabletopTask, robot: RobotDef, split: Split
     used.add(c);
     specs.push(makeObject(rng, TARGET_SHAPES[sh]!, c, idx));
   }
-  // Positions: in the workspace annulus, apart from each other and from the bins.
+  // Positions: in the workspace annulus, 8 cm clear of bin walls and 11 cm apart (an open gripper's
+  // pads reach 6 cm from its centre). Where a crowded layout (sort: three bins) has no room, extra
+  // distractors are left out; the target, the block to stack on and the first distractor (held-out
+  // scenes' unseen shape) are placed with relaxed spacing instead.
   const objects: SceneObject[] = [];
-  for (const spec of specs) {
-    let pos: [number, number] = [0, 0];
+  const essential = kind === 'stack' ? 3 : 2;
+  const place = (binMargin: number, spacing: number): [number, number] | null => {
     for (let tries = 0; tries < 300; tries++) {
       const r = rng.uniform(ws.rMin, ws.rMax), a = rng.uniform(-ws.maxAngle, ws.maxAngle);
-      pos = [r * Math.cos(a), r * Math.sin(a)];
-      const clearBins = bins.every((bin) => Math.max(Math.abs(pos[0] - bin.pos[0]), Math.abs(pos[1] - bin.pos[1])) > bin.half + 0.05);
-      if (clearBins && objects.every((o) => Math.hypot(o.pos[0] - pos[0], o.pos[1] - pos[1]) > 0.09)) break;
+      const pos: [number, number] = [r * Math.cos(a), r * Math.sin(a)];
+      const clearBins = bins.every((bin) => Math.max(Math.abs(pos[0] - bin.pos[0]), Math.abs(pos[1] - bin.pos[1])) > bin.half + binMargin);
+      if (clearBins && objects.every((o) => Math.hypot(o.pos[0] - pos[0], o.pos[1] - pos[1]) > spacing)) return pos;
     }
-    objects.push({ ...spec, pos, yaw: rng.uniform(-Math.PI, Math.PI) });
-  }
+    return null;
+  };
+  specs.forEach((spec, i) => {
+    const pos = place(0.08, 0.11) ?? (i < essential ? place(0.05, 0.085) ?? place(0.03, 0.07) : null);
+    if (pos) objects.push({ ...spec, pos, yaw: rng.uniform(-Math.PI, Math.PI) });
+    else if (i < essential) throw new Error(`${kind} scene ${split}/${seed}: no room for object ${i}`);
+  });
   const dest: TabletopScene['dest'] = kind === 'stack' ? { object: 1 } : { bin: rng.int(bins.length) };
   const template = rng.int(TEMPLATES[kind][split].length);
   const cameraJitter: [number, number, number] = [rng.uniform(-0.01, 0.01), rng.uniform(-0.01, 0.01), rng.uniform(-0.01, 0.01)];
