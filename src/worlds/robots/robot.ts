@@ -130,7 +130,7 @@ export function arm6(): RobotDef {
     xml: armXml('arm6', true), files: {}, armJoints: ['yaw', 'shoulder', 'elbow', 'roll', 'wrist', 'twist'], eeSite: 'grip',
     gripper: { kind: 'parallel', actuators: ['finger_l', 'finger_r'], open: GRIPPER_MAX, closed: 0 },
     wristCamera: 'wrist', home: [0, 0.3, 0.6, 0, 0.67, 0],
-    workspace: { rMin: 0.27, rMax: 0.41, maxAngle: 1.0 }, yawWeight: 0,
+    workspace: { rMin: 0.27, rMax: 0.41, maxAngle: 1.0 }, yawWeight: 0.5,
   };
 }
 
