@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { loadRobotDescriptor } from '../src/node/robot-descriptor.ts';
 import { InputError } from '../src/errors.ts';
 import { writeArmRobot } from './fixtures.ts';
+import { collectDataset } from '../src/node/collect.ts';
+import { openDataset } from '../src/data/reader.ts';
 import assert from 'node:assert/strict';
 import { WorldEnv } from '../src/env/world-env.ts';
 import { makePolicy } from '../src/experts/index.ts';
@@ -190,4 +192,17 @@ test('sort and stack success on constructed states: only the named bin counts; o
   put(stack, top.name, b[0], b[1], b[2] + base.size[2]! + top.restZ + 0.05);
   assert.equal(stack.world.success(stack.ctx), false, 'held above, not resting');
   stack.close();
+});
+
+test('takeover collection: a perturbed expert, then the expert; the taken-over steps are recorded as intervention', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'umwelt-takeover-')), 'data');
+  const s = await collectDataset({ world: 'gantry/pick-place', policy: 'takeover', split: 'heldout', seed: 0, episodes: 4, out, workers: 1 });
+  assert.ok(s.success_rate >= 0.75, `takeover success ${s.success_rate}`);
+  const ds = await openDataset(out);
+  for (let e = 0; e < 4; e++) {
+    const ep = await ds.readEpisode(e, { images: false });
+    const first = ep.intervention.indexOf(true);
+    assert.ok(first >= 10 && first <= 40, `handover at step ${first}`);
+    assert.ok(ep.intervention.slice(0, first).every((x) => !x) && ep.intervention.slice(first).every((x) => x), 'perturbed steps, then only expert steps');
+  }
 });

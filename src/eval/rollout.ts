@@ -114,7 +114,7 @@ export function recordEpisode(env: WorldEnv, policy: Policy, opts: RolloutOption
     ...opts,
     onStep: (obs, action, r) => {
       rec.observe(obs);
-      rec.record(action, r);
+      rec.record(action, r, policy.intervening ?? false);
       opts.onStep?.(obs, action, r);
     },
   });

@@ -1,6 +1,6 @@
-/** Policy factory: `expert`, `noisy-expert`, `play` and `random` for every world. */
+/** Policy factory: `expert`, `noisy-expert`, `play`, `random` and `takeover` for every world. */
 import { oneOf } from '../errors.ts';
-import { NoisyExpert, PlayPolicy, RandomPolicy, type NoiseOptions, type Policy } from './policy.ts';
+import { NoisyExpert, PlayPolicy, RandomPolicy, TakeoverPolicy, type NoiseOptions, type Policy } from './policy.ts';
 import { TwoRoomExpert } from './two-room.ts';
 import { ReachExpert } from './reach.ts';
 import { PushTExpert } from './push-t.ts';
@@ -13,7 +13,7 @@ const EXPERTS: Record<string, () => Policy> = {
   'push-t': () => new PushTExpert(),
 };
 
-export const POLICY_NAMES = ['expert', 'noisy-expert', 'play', 'random'] as const;
+export const POLICY_NAMES = ['expert', 'noisy-expert', 'play', 'random', 'takeover'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export function isPolicyName(name: string): name is PolicyName {
@@ -40,6 +40,9 @@ export function makePolicy(name: string, world: string, noise: NoiseOptions = {}
       return new PlayPolicy();
     case 'random':
       return new RandomPolicy();
+    case 'takeover':
+      // A strongly perturbed expert for 10–40 steps, then the expert corrects.
+      return new TakeoverPolicy(new NoisyExpert(expert(), { sigma: 0.8, segmentProb: 0.3, ...noise }), expert());
     default:
       throw oneOf('policy', name, POLICY_NAMES);
   }

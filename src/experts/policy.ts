@@ -9,6 +9,35 @@ export interface Policy {
   reset(env: WorldEnv, seed: number): void;
   /** Returns an action in [-1, 1]^n. */
   act(obs: Observation, env: WorldEnv): Float64Array;
+  /** True when the last action came from a correcting expert (recorded as `intervention`). */
+  readonly intervening?: boolean;
+}
+
+/**
+ * Takeover (corrections for RECAP): a perturbed policy acts for a seeded random number of steps,
+ * then the expert takes over from wherever it got to and finishes the task; the expert's steps
+ * are flagged `intervening`. Experts decide from the current state, so the handover is seamless.
+ */
+export class TakeoverPolicy implements Policy {
+  readonly name = 'takeover';
+  intervening = false;
+  private step = 0;
+  private handover = 0;
+  constructor(private readonly base: Policy, private readonly expert: Policy, private readonly after: [number, number] = [10, 40]) {}
+
+  reset(env: WorldEnv, seed: number): void {
+    const rng = new Rng(seed, 'policy/takeover');
+    this.handover = this.after[0] + rng.int(this.after[1] - this.after[0] + 1);
+    this.step = 0;
+    this.intervening = false;
+    this.base.reset(env, seed);
+    this.expert.reset(env, seed);
+  }
+
+  act(obs: Observation, env: WorldEnv): Float64Array {
+    this.intervening = this.step++ >= this.handover;
+    return this.intervening ? this.expert.act(obs, env) : this.base.act(obs, env);
+  }
 }
 
 export class RandomPolicy implements Policy {
