@@ -21,7 +21,7 @@ test('list --json describes every world', () => {
   const r = umwelt('list', '--json');
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { worlds: { name: string; splits: string[]; cameras: string[]; action_names: string[] }[] };
-  assert.deepEqual(j.worlds.map((w) => w.name).sort(), ['arm4/pick-place', 'arm4/sort', 'arm4/stack', 'arm6/pick-place', 'arm6/sort', 'arm6/stack', 'gantry/pick-place', 'gantry/sort', 'gantry/stack', 'push-t', 'reach', 'two-room']);
+  assert.deepEqual(j.worlds.map((w) => w.name).sort(), ['arm4/insert', 'arm4/pick-place', 'arm4/sort', 'arm4/stack', 'arm6/insert', 'arm6/pick-place', 'arm6/sort', 'arm6/stack', 'gantry/insert', 'gantry/pick-place', 'gantry/sort', 'gantry/stack', 'push-t', 'reach', 'two-room']);
   for (const w of j.worlds) {
     assert.deepEqual(w.splits, ['train', 'heldout']);
     assert.ok(w.cameras.length >= 1 && w.action_names.length >= 1);

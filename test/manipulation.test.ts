@@ -206,3 +206,31 @@ test('takeover collection: a perturbed expert, then the expert; the taken-over s
     assert.ok(ep.intervention.slice(0, first).every((x) => !x) && ep.intervention.slice(first).every((x) => x), 'perturbed steps, then only expert steps');
   }
 });
+
+test('insert: a socket 1–2 mm wider than the peg each side; success only inside it and deep enough', async () => {
+  const env = await WorldEnv.create(getWorld('arm4/insert'), { images: false });
+  for (const split of ['train', 'heldout'] as const) {
+    for (let seed = 0; seed < 50; seed++) {
+      const s = getWorld('arm4/insert').sampleScene(split, seed) as TabletopScene;
+      const h = (s.dest as { hole: { half: number; clearance: number } }).hole;
+      assert.ok(h.clearance >= 0.001 && h.clearance <= 0.002 && Math.abs(h.half - s.objects[0]!.size[0]! - h.clearance) < 1e-12);
+    }
+  }
+  env.reset({ seed: 1, split: 'heldout' });
+  const s = env.scene as TabletopScene;
+  const h = (s.dest as { hole: { pos: [number, number]; half: number; height: number } }).hole;
+  const peg = s.objects[0]!;
+  const put = (x: number, y: number, z: number) => {
+    const adr = env.sim.model.jnt_qposadr[env.sim.id('joint', peg.name)]!;
+    env.sim.data.qpos[adr] = x; env.sim.data.qpos[adr + 1] = y; env.sim.data.qpos[adr + 2] = z;
+    env.sim.forward();
+  };
+  put(h.pos[0], h.pos[1], peg.restZ);
+  assert.equal(env.world.success(env.ctx), true, 'fully inserted');
+  put(h.pos[0], h.pos[1], peg.restZ + 0.02);
+  assert.equal(env.world.success(env.ctx), false, 'only 2 cm in');
+  put(h.pos[0] + h.half + 0.005, h.pos[1], peg.restZ);
+  assert.equal(env.world.success(env.ctx), false, 'beside the socket');
+  env.close();
+  assert.match(s.task, /peg/);
+});

@@ -29,26 +29,36 @@ export class ManipulationExpert implements Policy {
     const obj = scene.objects[0]!;
     const o = bodyPos(sim, obj.name);
     const suction = this.robot.gripper.kind === 'suction';
-    // Grasp point: the object's centre for fingers, its top (however it lies) for a suction cup.
-    const grasp: [number, number, number] = [o[0], o[1], suction ? o[2] + halfHeight(sim, obj) : o[2]];
+    const insert = 'hole' in scene.dest;
+    // Grasp point: the object's centre for fingers (a peg: near its top, so the fingers stay above
+    // the socket), its top (however it lies) for a suction cup.
+    const grasp: [number, number, number] = [o[0], o[1], suction ? o[2] + halfHeight(sim, obj) : o[2] + (insert ? halfHeight(sim, obj) - 0.015 : 0)];
     const closed = this.gripperClosed(env);
     const near = Math.hypot(ee[0] - grasp[0], ee[1] - grasp[1], ee[2] - grasp[2]) < (suction ? 0.02 : 0.025);
     const held = closed && near && o[2] > halfHeight(sim, obj) + 0.01;
     let goal: [number, number, number], grip: number;
+    let precise = false;
     if (taskDone(sim, scene) && !held) {
       goal = [ee[0], ee[1], CARRY_Z]; grip = -1; // done: let go and lift away
     } else if (held || (closed && near && this.settled(env))) {
       // Carry: lift straight up, then over the destination, then lower and release.
       const dest = destination(sim, scene);
-      const b = dest.xy;
-      const overBin = Math.hypot(ee[0] - b[0], ee[1] - b[1]) < (('object' in scene.dest) ? 0.008 : 0.015);
-      // Release height of the grasp point: bins leave a drop over the rim; stacking sets it down.
-      const lift = 'bin' in scene.dest ? scene.bins[scene.dest.bin]!.height + 0.02 : 0.006;
-      const dropZ = dest.restZ - obj.restZ + lift + (suction ? 2 * halfHeight(sim, obj) : obj.restZ);
-      if (overBin && ee[2] < dropZ + 0.015) { goal = [b[0], b[1], dropZ]; grip = -1; }
-      else if (overBin) { goal = [b[0], b[1], dropZ]; grip = 1; }
+      // Insert aligns the peg itself over the hole (where it sits in the grasp varies); the rest
+      // align the hand.
+      const b: [number, number] = insert ? [dest.xy[0] + ee[0] - o[0], dest.xy[1] + ee[1] - o[1]] : dest.xy;
+      const tol = insert ? 0.0015 : 'object' in scene.dest ? 0.008 : 0.015;
+      const overBin = Math.hypot(ee[0] - b[0], ee[1] - b[1]) < tol;
+      // Release height of the grasp point: bins leave a drop over the rim; stacking sets it down;
+      // a peg is let go 2 cm into the socket and drops the rest.
+      const lift = 'bin' in scene.dest ? scene.bins[scene.dest.bin]!.height + 0.02 : 'hole' in scene.dest ? scene.dest.hole.height - 0.02 : 0.006;
+      const dropZ = insert ? lift + (grasp[2] - (o[2] - halfHeight(sim, obj))) : dest.restZ - obj.restZ + lift + (suction ? 2 * halfHeight(sim, obj) : obj.restZ);
+      if (overBin && ee[2] < dropZ + (insert ? 0.003 : 0.015)) { goal = [b[0], b[1], dropZ]; grip = -1; }
+      else if (overBin || (insert && Math.hypot(ee[0] - b[0], ee[1] - b[1]) < 0.01 && ee[2] < CARRY_Z - 0.02)) {
+        // Over the spot: lower (a peg only while it stays aligned; else it holds height and re-aligns).
+        goal = [b[0], b[1], insert && !overBin ? ee[2] : dropZ]; grip = 1; precise = insert;
+      }
       else if (ee[2] < CARRY_Z - 0.03 && Math.hypot(ee[0] - b[0], ee[1] - b[1]) > 0.05) { goal = [ee[0], ee[1], CARRY_Z]; grip = 1; }
-      else { goal = [b[0], b[1], CARRY_Z]; grip = 1; }
+      else { goal = [b[0], b[1], CARRY_Z]; grip = 1; precise = insert && Math.hypot(ee[0] - b[0], ee[1] - b[1]) < 0.02; }
     } else {
       const xy = Math.hypot(ee[0] - grasp[0], ee[1] - grasp[1]);
       if (xy > 0.012) {
@@ -64,7 +74,7 @@ export class ManipulationExpert implements Policy {
     }
     const a = new Float64Array(5);
     // Carry gently: fast moves with an object in hand shake it loose.
-    const vmax = grip > 0 && !near ? 1 : grip > 0 ? (suction ? 0.4 : 0.6) : 1;
+    const vmax = precise ? 0.2 : grip > 0 && !near ? 1 : grip > 0 ? (suction ? 0.4 : 0.6) : 1;
     for (let k = 0; k < 3; k++) a[k] = Math.max(-vmax, Math.min(vmax, (goal[k]! - ee[k]!) / EE_STEP));
     a[3] = 0;
     a[4] = grip;

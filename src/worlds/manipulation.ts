@@ -46,6 +46,7 @@ function gripperState(sim: Sim, robot: RobotDef): number {
 export function destination(sim: Sim, s: TabletopScene): { xy: [number, number]; restZ: number } {
   const t = s.objects[0]!;
   if ('bin' in s.dest) { const b = s.bins[s.dest.bin]!; return { xy: b.pos, restZ: 0.004 + t.restZ }; }
+  if ('hole' in s.dest) return { xy: s.dest.hole.pos, restZ: t.restZ };
   const base = s.objects[s.dest.object]!;
   const p = bodyPos(sim, base.name);
   return { xy: [p[0], p[1]], restZ: p[2] + base.size[2]! + t.restZ };
@@ -56,6 +57,11 @@ export function taskDone(sim: Sim, s: TabletopScene): boolean {
   const t = s.objects[0]!;
   const p = bodyPos(sim, t.name);
   if ('bin' in s.dest) return inBin(s.bins[s.dest.bin]!, p);
+  if ('hole' in s.dest) {
+    // Inside the socket's walls and at least 2.5 cm deep (its walls are 4 cm tall).
+    const h = s.dest.hole;
+    return Math.abs(p[0] - h.pos[0]) < h.half && Math.abs(p[1] - h.pos[1]) < h.half && p[2] - t.restZ < h.height - 0.025;
+  }
   const base = s.objects[s.dest.object]!;
   return onTop(p, t.restZ, bodyPos(sim, base.name), base.size);
 }
@@ -64,6 +70,7 @@ const DESCRIPTIONS: Record<ManipulationTask, [string, string]> = {
   'pick-place': ['pick the named object and put it in the bin', 'the named object rests inside the bin'],
   sort: ['put the named object in the named one of two or three bins', 'the named object rests inside the named bin (any other bin fails)'],
   stack: ['put the named block on the other named block', 'the named block rests on top of the other (within its footprint)'],
+  insert: ['insert the peg into the socket (1–2 mm clearance)', 'the peg is inside the socket, at least 2.5 cm deep'],
 };
 
 export function manipulationWorld(robot: RobotDef, task: ManipulationTask, mode: ActionMode = 'ee'): WorldDef<TabletopScene> {
@@ -77,7 +84,7 @@ export function manipulationWorld(robot: RobotDef, task: ManipulationTask, mode:
     task,
     fps: 10,
     substeps: 50,
-    maxSteps: 150,
+    maxSteps: task === 'insert' ? 200 : 150, // the precision task moves slowly at the end
     actionNames: mode === 'ee' ? [...EE_ACTION_NAMES] : [...robot.armJoints, 'gripper'],
     stateNames: [...robot.armJoints, 'gripper', 'ee_x', 'ee_y', 'ee_z'],
     cameras,

@@ -36,8 +36,8 @@ export function comboSplit(colour: number, shape: number): Split {
   return (colour * TARGET_SHAPES.length + shape) % 4 === 1 ? 'heldout' : 'train';
 }
 
-export type TabletopTask = 'pick-place' | 'sort' | 'stack';
-export const TABLETOP_TASKS: TabletopTask[] = ['pick-place', 'sort', 'stack'];
+export type TabletopTask = 'pick-place' | 'sort' | 'stack' | 'insert';
+export const TABLETOP_TASKS: TabletopTask[] = ['pick-place', 'sort', 'stack', 'insert'];
 
 // {o}: the target object, {b}: the destination bin's side, {d}: the block to stack on.
 const TEMPLATES: Record<TabletopTask, Record<Split, string[]>> = {
@@ -52,6 +52,10 @@ const TEMPLATES: Record<TabletopTask, Record<Split, string[]>> = {
   stack: {
     train: ['put the {o} on the {d}', 'stack the {o} on top of the {d}', 'place the {o} onto the {d}'],
     heldout: ['set the {o} down on the {d}', 'the {o} belongs on top of the {d}'],
+  },
+  insert: {
+    train: ['insert the {o} into the hole', 'put the {o} in the hole', 'push the {o} into the socket'],
+    heldout: ['fit the {o} into the opening', 'the {o} goes into the hole: insert it'],
   },
 };
 
@@ -74,6 +78,11 @@ export interface SceneObject {
 
 export interface Bin { pos: [number, number]; half: number; height: number; side: 'left' | 'middle' | 'right' }
 
+/** insert: a square socket (4 walls) around a round peg; `half` = peg radius + clearance (≤ 2 mm). */
+export interface Hole { pos: [number, number]; half: number; height: number; clearance: number }
+
+const CLEARANCE = new BandedRange(0.001, 0.002, 5, 3);
+
 export interface TabletopScene extends SceneBase {
   kind: TabletopTask;
   tableHue: number;
@@ -81,8 +90,8 @@ export interface TabletopScene extends SceneBase {
   bins: Bin[];
   /** objects[0] is the target; for stack objects[1] is the block to stack on. */
   objects: SceneObject[];
-  /** Where the target must go: a bin index, or (stack) the object to put it on. */
-  dest: { bin: number } | { object: number };
+  /** Where the target must go: a bin index, (stack) the object to put it on, or (insert) the hole. */
+  dest: { bin: number } | { object: number } | { hole: Hole };
   template: number;
   cameraJitter: [number, number, number];
 }
@@ -108,6 +117,12 @@ function makeObject(rng: Rng, shape: Shape, colour: number, idx: number): Omit<S
   return { name: `obj${idx}`, shape, colour, size, restZ, mass: rng.uniform(0.04, 0.15), friction: rng.uniform(0.8, 1.4) };
 }
 
+/** A round peg: 2.4–2.8 cm across, 6 cm tall. */
+function makePeg(rng: Rng, colour: number): Omit<SceneObject, 'pos' | 'yaw'> {
+  const r = rng.uniform(0.012, 0.014);
+  return { name: 'obj0', shape: 'cylinder', colour, size: [r, 0.03], restZ: 0.03, mass: rng.uniform(0.04, 0.08), friction: rng.uniform(0.8, 1.2) };
+}
+
 function makeBase(rng: Rng, colour: number, idx: number): Omit<SceneObject, 'pos' | 'yaw'> {
   const h = rng.uniform(0.024, 0.03);
   return { name: `obj${idx}`, shape: 'box', colour, size: [h, h, rng.uniform(0.018, 0.024)], restZ: 0, mass: rng.uniform(0.3, 0.5), friction: rng.uniform(0.9, 1.3) };
@@ -115,7 +130,7 @@ function makeBase(rng: Rng, colour: number, idx: number): Omit<SceneObject, 'pos
 
 /** Bins for a task: one (pick-place), or two or three side by side in angle (sort; left is +y). */
 function makeBins(kind: TabletopTask, rng: Rng, ws: RobotDef['workspace'], binAngle: number): Bin[] {
-  if (kind === 'stack') return [];
+  if (kind === 'stack' || kind === 'insert') return [];
   const r = (ws.rMin + ws.rMax) / 2;
   const n = kind === 'pick-place' ? 1 : 2 + rng.int(2);
   // Three bins share the arc with the objects: smaller bins leave the objects room.
@@ -132,11 +147,11 @@ export function sampleTabletop(kind: TabletopTask, robot: RobotDef, split: Split
   const binAngle = BIN_ANGLE.sample(rng, split);
   const bins = makeBins(kind, rng, ws, binAngle);
   // Target: a colour–shape combination of this split (stack: boxes and cylinders only).
-  const shapesFor = kind === 'stack' ? [0, 1] : [0, 1, 2];
+  const shapesFor = kind === 'stack' ? [0, 1] : kind === 'insert' ? [1] : [0, 1, 2];
   const combos: [number, number][] = [];
   COLOURS.forEach((_, c) => shapesFor.forEach((s) => { if (comboSplit(c, s) === split) combos.push([c, s]); }));
   const [tc, ts] = combos[rng.int(combos.length)]!;
-  const specs: Omit<SceneObject, 'pos' | 'yaw'>[] = [makeObject(rng, TARGET_SHAPES[ts]!, tc, 0)];
+  const specs: Omit<SceneObject, 'pos' | 'yaw'>[] = [kind === 'insert' ? makePeg(rng, tc) : makeObject(rng, TARGET_SHAPES[ts]!, tc, 0)];
   const used = new Set([tc]);
   if (kind === 'stack') {
     let c = rng.int(COLOURS.length);
@@ -182,7 +197,14 @@ export function sampleTabletop(kind: TabletopTask, robot: RobotDef, split: Split
     if (pos) objects.push({ ...spec, pos, yaw: rng.uniform(-Math.PI, Math.PI) });
     else if (i < essential) throw new Error(`${kind} scene ${split}/${seed}: no room for object ${i}`);
   });
-  const dest: TabletopScene['dest'] = kind === 'stack' ? { object: 1 } : { bin: rng.int(bins.length) };
+  let dest: TabletopScene['dest'];
+  if (kind === 'stack') dest = { object: 1 };
+  else if (kind === 'insert') {
+    // The socket goes where the first free spot is, like an object (it is placed last).
+    const pos = place(0.08, 0.13) ?? place(0.05, 0.1) ?? [ws.rMax * Math.cos(ws.maxAngle), ws.rMax * Math.sin(ws.maxAngle)];
+    const clearance = CLEARANCE.sample(rng, split);
+    dest = { hole: { pos, half: objects[0]!.size[0]! + clearance, height: 0.04, clearance } };
+  } else dest = { bin: rng.int(bins.length) };
   const template = rng.int(TEMPLATES[kind][split].length);
   const cameraJitter: [number, number, number] = [rng.uniform(-0.01, 0.01), rng.uniform(-0.01, 0.01), rng.uniform(-0.01, 0.01)];
   const scene = { kind, split, seed, tableHue, binAngle, bins, objects, dest, template, cameraJitter, task: '' };
@@ -194,12 +216,14 @@ function instruction(s: Omit<TabletopScene, 'task' | 'split' | 'seed'>, split: S
   return TEMPLATES[s.kind][split][s.template]!
     .replace('{o}', objectLabel(s.objects[0]!))
     .replace('{b}', 'bin' in d ? s.bins[d.bin]!.side : '')
-    .replace('{d}', 'object' in d ? objectLabel(s.objects[d.object]!) : '');
+    .replace('{d}', 'object' in d ? objectLabel(s.objects[d.object]!) : '')
+    .replace(/cylinder/g, s.kind === 'insert' ? 'peg' : 'cylinder');
 }
 
 export function tabletopSplitOf(s: TabletopScene): Split | null {
   const t = s.objects[0]!;
   const parts: Split[] = [TABLE_HUE.splitOf(s.tableHue), BIN_ANGLE.splitOf(s.binAngle), comboSplit(t.colour, TARGET_SHAPES.indexOf(t.shape))];
+  if ('hole' in s.dest) parts.push(CLEARANCE.splitOf(s.dest.hole.clearance));
   const unseenDistractor = s.objects.slice(1).some((o) => HELDOUT_DISTRACTOR_SHAPES.includes(o.shape));
   parts.push(unseenDistractor ? 'heldout' : 'train');
   parts.push(TEMPLATES[s.kind].heldout.some((_, i) => s.task === instruction({ ...s, template: i }, 'heldout')) ? 'heldout' : 'train');
@@ -234,6 +258,19 @@ function binMjcf(bin: Bin, i: number): string {
     </body>`;
 }
 
+function socketMjcf(h: Hole): string {
+  const w = 0.012, z = h.height / 2;
+  const box = (name: string, x: number, y: number, hx: number, hy: number) =>
+    `<geom name="socket_${name}" type="box" pos="${x.toFixed(5)} ${y.toFixed(5)} ${z}" size="${hx.toFixed(5)} ${hy.toFixed(5)} ${z}" rgba="0.5 0.42 0.3 1"/>`;
+  return `
+    <body name="socket" pos="${h.pos[0].toFixed(5)} ${h.pos[1].toFixed(5)} 0">
+      ${box('n', 0, h.half + w, h.half + 2 * w, w)}
+      ${box('s', 0, -h.half - w, h.half + 2 * w, w)}
+      ${box('e', h.half + w, 0, w, h.half)}
+      ${box('w', -h.half - w, 0, w, h.half)}
+    </body>`;
+}
+
 /** The scene file: includes the robot, adds the table, bins, objects, a light and the front camera. */
 export function tabletopMjcf(robot: RobotDef, s: TabletopScene): { xml: string; files: Record<string, Uint8Array | string> } {
   const table = hsv(s.tableHue, 0.25, 0.55);
@@ -246,7 +283,7 @@ export function tabletopMjcf(robot: RobotDef, s: TabletopScene): { xml: string; 
     <light name="key" pos="0.3 -0.4 1.2" dir="-0.2 0.3 -1" directional="true"/>
     <camera name="front" pos="${(1.05 + jx).toFixed(4)} ${jy.toFixed(4)} ${(0.62 + jz).toFixed(4)}" xyaxes="0 1 0 -0.5 0 0.866" fovy="50"/>
     <geom name="table" type="plane" size="1 1 0.05" rgba="${rgba(table)}" friction="1 0.02 0.001"/>
-    ${s.bins.map(binMjcf).join('\n    ')}
+    ${s.bins.map(binMjcf).join('\n    ')}${'hole' in s.dest ? socketMjcf(s.dest.hole) : ''}
     ${s.objects.map((o) => `<body name="${o.name}" pos="${o.pos[0].toFixed(4)} ${o.pos[1].toFixed(4)} ${(o.restZ + 0.001).toFixed(4)}" euler="0 0 ${o.yaw.toFixed(4)}">
       <freejoint name="${o.name}"/>
       ${objectGeom(o)}
