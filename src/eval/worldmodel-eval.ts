@@ -12,8 +12,7 @@ import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
 import type { WorldModelConfig } from '../models/worldmodel/config.ts';
-import { encode, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
-import { poolFrames } from '../models/worldmodel/processor.ts';
+import { frameEncoder, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { effectiveRank, linearProbeR2 } from './linalg.ts';
 
 type A = np.Array;
@@ -33,7 +32,7 @@ export type EpisodeSource = Pick<Dataset, 'episodes' | 'features' | 'readEpisode
 
 export async function evalWorldModel(params: WorldModelParams, c: WorldModelConfig, ds: EpisodeSource, opts: { maxEpisodes?: number; seed?: number } = {}): Promise<WorldModelEval> {
   const n = Math.min(ds.episodes.length, opts.maxEpisodes ?? 200);
-  const encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, c.stateDim > 0 ? s : (s.dispose(), null), c));
+  const embed = frameEncoder(params, c);
   const D = c.latentDim, H = c.history, Adim = c.actionDim;
   const stateNames = (ds.features['observation.state']?.names as string[] | null) ?? [];
   // Positions (state dims named *_x / *_y); worlds whose state has none (reach: joint angles)
@@ -45,13 +44,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   for (let e = 0; e < n; e++) {
     const ep = await ds.readEpisode(e);
     const len = ep.action.length;
-    const frames = new Uint8Array(len * c.imageSize * c.imageSize * 3);
-    ep.images[c.imageKey]!.forEach((f, i) => frames.set(f, i * f.length));
-    const x = np.array(poolFrames(frames, len, c.imageSize, c.inputSize)).reshape([len, c.inputSize, c.inputSize, 3]);
-    const sDim = Math.max(1, c.stateDim);
-    const st = new Float32Array(len * sDim);
-    if (c.stateDim > 0) ep.state.forEach((s, i) => st.set(s.subarray(0, c.stateDim), i * sDim));
-    const z = (await encodeFn({ convs: tree.ref(params.convs), proj: tree.ref(params.proj) }, x, np.array(st).reshape([len, sDim])).data()) as Float32Array;
+    const z = await embed(ep.images[c.imageKey]!, ep.state);
     const actions = new Float32Array(len * Adim);
     ep.action.forEach((a, i) => actions.set(a, i * Adim));
     const pos = new Float32Array(len * posIdx.length);

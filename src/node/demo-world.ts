@@ -16,8 +16,7 @@ import { planEpisodes, type PlanSummary } from './plan-run.ts';
 import { openDataset, type Dataset } from '../data/reader.ts';
 import { trainWorldModel, loadWorldModel, runPaths } from '../train/worldmodel.ts';
 import { evalWorldModel, type WorldModelEval } from '../eval/worldmodel-eval.ts';
-import { encode, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
-import { poolFrames } from '../models/worldmodel/processor.ts';
+import { frameEncoder, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
 import type { WorldModelConfig } from '../models/worldmodel/config.ts';
 import type { LedgerEntry } from '../ledger/ledger.ts';
 
@@ -158,16 +157,7 @@ const pngUri = (rgb: Uint8Array, size: number) => `data:image/png;base64,${Buffe
  * the held-out one (colours, layout), so read the agent's pose, not the scenery.
  */
 export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, held: Dataset, train: Dataset, steps = 8, bankEpisodes = 60): Promise<DreamStrip> {
-  const encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, c.stateDim > 0 ? s : (s.dispose(), null), c));
-  const embed = async (frames: Uint8Array[], states: Float32Array[]): Promise<Float32Array> => {
-    const flat = new Uint8Array(frames.length * frames[0]!.length);
-    frames.forEach((f, i) => flat.set(f, i * f.length));
-    const sDim = Math.max(1, c.stateDim);
-    const st = new Float32Array(frames.length * sDim);
-    if (c.stateDim > 0) states.forEach((s, i) => st.set(s.subarray(0, c.stateDim), i * sDim));
-    const x = np.array(poolFrames(flat, frames.length, c.imageSize, c.inputSize)).reshape([frames.length, c.inputSize, c.inputSize, 3]);
-    return Float32Array.from((await encodeFn({ convs: tree.ref(params.convs), proj: tree.ref(params.proj) }, x, np.array(st).reshape([frames.length, sDim])).data()) as Float32Array);
-  };
+  const embed = frameEncoder(params, c);
   // Retrieval bank: frames of the first training episodes.
   const bank: { z: Float32Array; rgb: Uint8Array }[] = [];
   for (let e = 0; e < Math.min(bankEpisodes, train.episodes.length); e++) {

@@ -7,12 +7,13 @@
  * their characteristic function) against collapse. Recipe anchors: PLDM/EB-JEPA, DINO-WM, LeWM.
  */
 import '../../nn/polyfills.ts';
-import { numpy as np, tree, type JsTree } from '@jax-js/jax';
+import { jit, numpy as np, tree, type JsTree } from '@jax-js/jax';
 import {
   conv2d, conv2dFlops, convOutSize, initConv2d, initLinear, initMLP, linear, linearFlops, mlp, mlpFlops,
   type Conv2dConfig, type Conv2dParams, type LinearParams, type MLPParams,
 } from '../../nn/layers.ts';
 import type { WorldModelConfig } from './config.ts';
+import { poolFrames } from './processor.ts';
 import { initReachTime, reachTimeFlops, reachTimeLoss, type ReachTimeParams } from './reach-time.ts';
 
 type A = np.Array;
@@ -62,6 +63,25 @@ export function encode(p: Pick<WorldModelParams, 'convs' | 'proj'>, images: A, s
   if (state && c.stateDim > 0) flat = np.concatenate([flat, state], -1);
   else state?.dispose();
   return linear(p.proj, flat);
+}
+
+/**
+ * Host-side encoder: RGB frames (uint8, imageSize²×3 each) and their states → latents [N·D]
+ * (one jit'd program; the parameters are borrowed, not consumed).
+ */
+export function frameEncoder(params: Pick<WorldModelParams, 'convs' | 'proj'>, c: WorldModelConfig): (frames: Uint8Array[], states: ArrayLike<number>[]) => Promise<Float32Array> {
+  const fn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, c.stateDim > 0 ? s : (s.dispose(), null), c));
+  return async (frames, states) => {
+    const n = frames.length;
+    const flat = new Uint8Array(n * c.imageSize * c.imageSize * 3);
+    frames.forEach((f, i) => flat.set(f, i * f.length));
+    const sDim = Math.max(1, c.stateDim);
+    const st = new Float32Array(n * sDim);
+    if (c.stateDim > 0) states.forEach((s, i) => st.set(Array.from(s).slice(0, c.stateDim), i * sDim));
+    const x = np.array(poolFrames(flat, n, c.imageSize, c.inputSize)).reshape([n, c.inputSize, c.inputSize, 3]);
+    const z = await fn({ convs: tree.ref(params.convs), proj: tree.ref(params.proj) }, x, np.array(st).reshape([n, sDim])).data();
+    return Float32Array.from(z as Float32Array);
+  };
 }
 
 /** Next latent from the last `history` latents [N, H, D] and an action [N, A] (residual). */
