@@ -32,7 +32,7 @@ export class ManipulationExpert implements Policy {
     const insert = 'hole' in scene.dest;
     // Grasp point: the object's centre for fingers (a peg: near its top, so the fingers stay above
     // the socket), its top (however it lies) for a suction cup.
-    const grasp: [number, number, number] = [o[0], o[1], suction ? o[2] + halfHeight(sim, obj) : o[2] + (insert ? halfHeight(sim, obj) - 0.015 : 0)];
+    const grasp: [number, number, number] = [o[0], o[1], suction ? o[2] + halfHeight(sim, obj) : o[2] + (insert ? halfHeight(sim, obj) - 0.02 : 0)];
     const closed = this.gripperClosed(env);
     const near = Math.hypot(ee[0] - grasp[0], ee[1] - grasp[1], ee[2] - grasp[2]) < (suction ? 0.02 : 0.025);
     const held = closed && near && o[2] > halfHeight(sim, obj) + 0.01;
@@ -74,7 +74,7 @@ export class ManipulationExpert implements Policy {
     }
     const a = new Float64Array(5);
     // Carry gently: fast moves with an object in hand shake it loose.
-    const vmax = precise ? 0.2 : grip > 0 && !near ? 1 : grip > 0 ? (suction ? 0.4 : 0.6) : 1;
+    const vmax = precise ? 0.2 : grip > 0 && !near ? 1 : grip > 0 ? (suction || insert ? 0.4 : 0.6) : 1;
     for (let k = 0; k < 3; k++) a[k] = Math.max(-vmax, Math.min(vmax, (goal[k]! - ee[k]!) / EE_STEP));
     a[3] = 0;
     a[4] = grip;
