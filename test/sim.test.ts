@@ -102,3 +102,23 @@ test('renderer matches hand-computed pixels (colour, shading, depth) and is dete
   assert.throws(() => new RayCamera(sim, 'nope'), ModelLoadError);
   sim.dispose();
 });
+
+test('RayCamera shades with the model\'s first light when it has one (scenes can move the light)', async () => {
+  const scene = (light: string) => `<mujoco><worldbody>${light}
+    <camera name="top" pos="0 0 2" xyaxes="1 0 0 0 1 0" fovy="30"/>
+    <geom type="plane" size="2 2 0.1" rgba="0.8 0.6 0.4 1"/></worldbody></mujoco>`;
+  const centre = async (light: string) => {
+    const sim = await Sim.fromMjcf(scene(light));
+    sim.forward();
+    const cam = new RayCamera(sim, 'top', { width: 8, height: 8 });
+    const px = Array.from(cam.render().rgb.subarray(3 * (4 * 8 + 4), 3 * (4 * 8 + 4) + 3));
+    cam.dispose();
+    sim.dispose();
+    return px;
+  };
+  const expect = (shade: number) => [0.8, 0.6, 0.4].map((c) => Math.min(255, Math.round(c * shade * 255)));
+  // No light: the default direction; straight down: full diffuse; 60° off vertical: half of it.
+  assert.deepEqual(await centre(''), expect(shadeFactor([0, 0, 1])));
+  assert.deepEqual(await centre('<light dir="0 0 -1" directional="true"/>'), expect(0.45 + 0.55));
+  assert.deepEqual(await centre(`<light dir="${Math.sin(Math.PI / 3)} 0 ${-Math.cos(Math.PI / 3)}" directional="true"/>`), expect(0.45 + 0.55 * 0.5));
+});

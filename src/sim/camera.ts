@@ -26,7 +26,10 @@ export interface Frame {
 
 /** Background for rays that hit nothing. */
 const SKY: readonly [number, number, number] = [0.08, 0.09, 0.12];
-/** Direction *towards* the light (normalised below): above, slightly front-left. */
+/**
+ * Direction *towards* the light (normalised below): above, slightly front-left. Used when the model
+ * has no light; otherwise the model's first light's direction is used (so scenes can randomise it).
+ */
 const LIGHT_DIR = normalize([-0.3, -0.4, 1]);
 const AMBIENT = 0.45;
 const DIFFUSE = 0.55;
@@ -115,6 +118,9 @@ export class RayCamera {
     const matRgba = m.mat_rgba as Float32Array;
     const rgb = new Uint8Array(3 * n);
     const depth = new Float32Array(n);
+    // light_xdir is where the light points; shading needs the direction towards it.
+    const xdir = m.nlight > 0 ? d.light_xdir as Float64Array : null;
+    const light = xdir ? normalize([-xdir[0]!, -xdir[1]!, -xdir[2]!]) : LIGHT_DIR;
     for (let i = 0; i < n; i++) {
       const g = gid[i]!;
       if (g < 0 || dist[i]! < 0) {
@@ -132,7 +138,7 @@ export class RayCamera {
       let nx = nrm[3 * i]!, ny = nrm[3 * i + 1]!, nz = nrm[3 * i + 2]!;
       // Light the face that looks at the camera (planes and thin boxes can be hit from behind).
       if (nx * W[3 * i]! + ny * W[3 * i + 1]! + nz * W[3 * i + 2]! > 0) { nx = -nx; ny = -ny; nz = -nz; }
-      const lambert = Math.max(0, nx * LIGHT_DIR[0] + ny * LIGHT_DIR[1] + nz * LIGHT_DIR[2]);
+      const lambert = Math.max(0, nx * light[0] + ny * light[1] + nz * light[2]);
       const shade = AMBIENT + DIFFUSE * lambert;
       rgb[3 * i] = Math.min(255, Math.round(src[o]! * shade * 255));
       rgb[3 * i + 1] = Math.min(255, Math.round(src[o + 1]! * shade * 255));

@@ -82,6 +82,8 @@ export interface Bin { pos: [number, number]; half: number; height: number; side
 export interface Hole { pos: [number, number]; half: number; height: number; clearance: number }
 
 const CLEARANCE = new BandedRange(0.001, 0.002, 5, 3);
+/** Light azimuth (rad): held-out scenes are lit from directions training never uses. */
+const LIGHT_AZIMUTH = new BandedRange(-Math.PI, Math.PI, 12, 3);
 
 export interface TabletopScene extends SceneBase {
   kind: TabletopTask;
@@ -94,6 +96,8 @@ export interface TabletopScene extends SceneBase {
   dest: { bin: number } | { object: number } | { hole: Hole };
   template: number;
   cameraJitter: [number, number, number];
+  /** Directional light: azimuth (banded by split) and elevation above the table (rad). */
+  light: { azimuth: number; elevation: number };
 }
 
 function colourName(c: number): string {
@@ -207,7 +211,8 @@ export function sampleTabletop(kind: TabletopTask, robot: RobotDef, split: Split
   } else dest = { bin: rng.int(bins.length) };
   const template = rng.int(TEMPLATES[kind][split].length);
   const cameraJitter: [number, number, number] = [rng.uniform(-0.01, 0.01), rng.uniform(-0.01, 0.01), rng.uniform(-0.01, 0.01)];
-  const scene = { kind, split, seed, tableHue, binAngle, bins, objects, dest, template, cameraJitter, task: '' };
+  const light = { azimuth: LIGHT_AZIMUTH.sample(rng, split), elevation: rng.uniform(0.75, 1.3) };
+  const scene = { kind, split, seed, tableHue, binAngle, bins, objects, dest, template, cameraJitter, light, task: '' };
   return { ...scene, task: instruction(scene, split) };
 }
 
@@ -224,6 +229,7 @@ export function tabletopSplitOf(s: TabletopScene): Split | null {
   const t = s.objects[0]!;
   const parts: Split[] = [TABLE_HUE.splitOf(s.tableHue), BIN_ANGLE.splitOf(s.binAngle), comboSplit(t.colour, TARGET_SHAPES.indexOf(t.shape))];
   if ('hole' in s.dest) parts.push(CLEARANCE.splitOf(s.dest.hole.clearance));
+  parts.push(LIGHT_AZIMUTH.splitOf(s.light.azimuth));
   const unseenDistractor = s.objects.slice(1).some((o) => HELDOUT_DISTRACTOR_SHAPES.includes(o.shape));
   parts.push(unseenDistractor ? 'heldout' : 'train');
   parts.push(TEMPLATES[s.kind].heldout.some((_, i) => s.task === instruction({ ...s, template: i }, 'heldout')) ? 'heldout' : 'train');
@@ -258,6 +264,12 @@ function binMjcf(bin: Bin, i: number): string {
     </body>`;
 }
 
+/** MJCF `dir` of the scene's light: pointing down onto the table from its azimuth and elevation. */
+function lightDir(l: TabletopScene['light']): string {
+  const c = Math.cos(l.elevation);
+  return [-c * Math.cos(l.azimuth), -c * Math.sin(l.azimuth), -Math.sin(l.elevation)].map((v) => v.toFixed(4)).join(' ');
+}
+
 function socketMjcf(h: Hole): string {
   const w = 0.012, z = h.height / 2;
   const box = (name: string, x: number, y: number, hx: number, hy: number) =>
@@ -280,7 +292,7 @@ export function tabletopMjcf(robot: RobotDef, s: TabletopScene): { xml: string; 
   <size memory="8M"/>
   <option timestep="0.002" integrator="implicitfast" cone="elliptic" impratio="10"/>
   <worldbody>
-    <light name="key" pos="0.3 -0.4 1.2" dir="-0.2 0.3 -1" directional="true"/>
+    <light name="key" pos="0 0 1.2" dir="${lightDir(s.light)}" directional="true"/>
     <camera name="front" pos="${(1.05 + jx).toFixed(4)} ${jy.toFixed(4)} ${(0.62 + jz).toFixed(4)}" xyaxes="0 1 0 -0.5 0 0.866" fovy="50"/>
     <geom name="table" type="plane" size="1 1 0.05" rgba="${rgba(table)}" friction="1 0.02 0.001"/>
     ${s.bins.map(binMjcf).join('\n    ')}${'hole' in s.dest ? socketMjcf(s.dest.hole) : ''}
