@@ -12,7 +12,7 @@ import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
 import type { WorldModelConfig } from '../models/worldmodel/config.ts';
-import { frameEncoder, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { frameEncoder, rolloutLatents, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { effectiveRank, linearProbeR2 } from './linalg.ts';
 
 type A = np.Array;
@@ -44,7 +44,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   for (let e = 0; e < n; e++) {
     const ep = await ds.readEpisode(e);
     const len = ep.action.length;
-    const z = await embed(ep.images[c.imageKey]!, ep.state);
+    const z = (await embed(ep.images[c.imageKey]!, ep.state).data()) as Float32Array;
     const actions = new Float32Array(len * Adim);
     ep.action.forEach((a, i) => actions.set(a, i * Adim));
     const pos = new Float32Array(len * posIdx.length);
@@ -55,19 +55,8 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   const rollers = new Map<number, (p: WorldModelParams['predictor'], hist: A, acts: A) => A>();
   const roll = (k: number) => {
     if (!rollers.has(k)) {
-      rollers.set(k, jit((p: WorldModelParams['predictor'], hist: A, acts: A) => {
-        let h = hist;
-        let z: A | undefined;
-        for (let j = 0; j < k; j++) {
-          const last = j === k - 1;
-          z?.dispose();
-          z = predict(last ? p : tree.ref(p), h.ref, acts.ref.slice([], j, []), c);
-          h = np.concatenate([h.slice([], [1, H], []), z.ref.reshape([z.shape[0]!, 1, D])], 1);
-        }
-        h.dispose();
-        acts.dispose();
-        return z!;
-      }) as never);
+      // The k-th predicted latent of each window.
+      rollers.set(k, jit((p: WorldModelParams['predictor'], hist: A, acts: A) => rolloutLatents(p, hist, acts, c).slice([], k - 1, [])) as never);
     }
     return rollers.get(k)!;
   };

@@ -1,10 +1,9 @@
 /**
  * The demo's pipeline for one world, end to end: collect play data on `train` scenes → train the
- * JEPA world model (with the time-to-reach head where the world needs one) → score the model on
+ * JEPA world model (with the time-to-reach head when the recipe asks for it) → score the model on
  * held-out data → plan on held-out scenes beside random and oracle → a "dream vs reality" strip.
- * Everything lands in one folder (datasets, run, results.json), so a crashed demo loses nothing
- * and a re-run resumes (collection is skipped when the dataset is complete, training resumes
- * from its checkpoint).
+ * Datasets and the run live in one folder, so a crashed demo loses nothing and a re-run resumes
+ * (datasets are topped up to the recipe's size, training resumes from its checkpoint).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { planEpisodes, type PlanSummary } from './plan-run.ts';
 import { openDataset, type Dataset } from '../data/reader.ts';
 import { trainWorldModel, loadWorldModel, runPaths } from '../train/worldmodel.ts';
 import { evalWorldModel, type WorldModelEval } from '../eval/worldmodel-eval.ts';
-import { frameEncoder, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { frameEncoder, rolloutLatents, type WorldModelParams } from '../models/worldmodel/model.ts';
 import type { WorldModelConfig } from '../models/worldmodel/config.ts';
 import type { LedgerEntry } from '../ledger/ledger.ts';
 
@@ -163,7 +162,7 @@ export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, 
   for (let e = 0; e < Math.min(bankEpisodes, train.episodes.length); e++) {
     const ep = await train.readEpisode(e);
     const frames = ep.images[c.imageKey]!;
-    const z = await embed(frames, ep.state);
+    const z = (await embed(frames, ep.state).data()) as Float32Array;
     frames.forEach((rgb, i) => bank.push({ z: z.subarray(i * c.latentDim, (i + 1) * c.latentDim), rgb }));
   }
   // The first held-out episode long enough for the strip.
@@ -172,21 +171,10 @@ export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, 
   const ep = await held.readEpisode(idx);
   const frames = ep.images[c.imageKey]!;
   const K = Math.min(steps, frames.length - c.history);
-  const z = await embed(frames.slice(0, c.history), ep.state.slice(0, c.history));
+  const z = (await embed(frames.slice(0, c.history), ep.state.slice(0, c.history)).data()) as Float32Array;
   const acts = new Float32Array(K * c.actionDim);
   for (let j = 0; j < K; j++) acts.set(ep.action[c.history - 1 + j]!, j * c.actionDim);
-  const roll = jit((p: WorldModelParams['predictor'], hist: A, a: A) => {
-    let h = hist;
-    const out: A[] = [];
-    for (let j = 0; j < K; j++) {
-      const zj = predict(j === K - 1 ? p : tree.ref(p), h.ref, a.ref.slice([], j, []), c);
-      out.push(zj.ref);
-      h = np.concatenate([h.slice([], [1, c.history], []), zj.reshape([1, 1, c.latentDim])], 1);
-    }
-    h.dispose();
-    a.dispose();
-    return np.stack(out, 1);
-  });
+  const roll = jit((p: WorldModelParams['predictor'], hist: A, a: A) => rolloutLatents(p, hist, a, c));
   const pred = (await roll(tree.ref(params.predictor), np.array(z as Float32Array<ArrayBuffer>).reshape([1, c.history, c.latentDim]), np.array(acts).reshape([1, K, c.actionDim])).data()) as Float32Array;
   const real: string[] = [], dream: string[] = [];
   for (let j = 0; j < K; j++) {

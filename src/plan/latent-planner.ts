@@ -9,8 +9,7 @@ import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import type { WorldModelConfig } from '../models/worldmodel/config.ts';
-import { encode, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
-import { poolFrames } from '../models/worldmodel/processor.ts';
+import { frameEncoder, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { reachTime, type ReachTimeParams } from '../models/worldmodel/reach-time.ts';
 import { InputError } from '../errors.ts';
 
@@ -47,7 +46,7 @@ export class LatentPlanner {
   readonly config: PlannerConfig;
   private readonly wm: WorldModelConfig;
   private readonly params: WorldModelParams;
-  private readonly encodeFn: (p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => A;
+  private readonly encodeFrames: ReturnType<typeof frameEncoder>;
   private readonly energyFn: (p: WorldModelParams['predictor'], rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => A;
   private mean: Float32Array;
   private rng = new Rng(0, 'planner');
@@ -65,7 +64,7 @@ export class LatentPlanner {
       throw new InputError('--energy reach-time needs a world model trained with a time-to-reach head', 'train with: umwelt train world-model … --reach-time 1, or plan with --energy sum');
     }
     this.mean = new Float32Array(this.config.horizon * wm.actionDim);
-    this.encodeFn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, wm.stateDim > 0 ? s : (s.dispose(), null), wm)) as never;
+    this.encodeFrames = frameEncoder(params, wm);
     const H = this.config.horizon;
     const finalOnly = this.config.energy === 'final';
     const learned = this.config.energy === 'reach-time';
@@ -94,11 +93,7 @@ export class LatentPlanner {
 
   /** Latent of one RGB frame (uint8, imageSize²×3) and optional state. */
   embed(rgb: Uint8Array, state?: ArrayLike<number>): Float32Array {
-    const c = this.wm;
-    const x = np.array(poolFrames(rgb, 1, c.imageSize, c.inputSize)).reshape([1, c.inputSize, c.inputSize, 3]);
-    const s = np.array(new Float32Array(c.stateDim > 0 ? Array.from(state ?? []).slice(0, c.stateDim) : [0])).reshape([1, Math.max(1, c.stateDim)]);
-    const z = this.encodeFn({ convs: tree.ref(this.params.convs), proj: tree.ref(this.params.proj) }, x, s);
-    return Float32Array.from(z.dataSync() as Float32Array);
+    return Float32Array.from(this.encodeFrames([rgb], [state ?? []]).dataSync() as Float32Array);
   }
 
   /** Starts an episode: goal latent, fresh history and plan, seeded sampling. */

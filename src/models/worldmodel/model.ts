@@ -66,12 +66,13 @@ export function encode(p: Pick<WorldModelParams, 'convs' | 'proj'>, images: A, s
 }
 
 /**
- * Host-side encoder: RGB frames (uint8, imageSize²×3 each) and their states → latents [N·D]
- * (one jit'd program; the parameters are borrowed, not consumed).
+ * Host-side encoder: RGB frames (uint8, imageSize²×3 each) and their states → latents [N, D] as
+ * an array to read back (`.data()`, or `.dataSync()` where a caller must stay synchronous). One
+ * jit'd program; the parameters are borrowed, not consumed.
  */
-export function frameEncoder(params: Pick<WorldModelParams, 'convs' | 'proj'>, c: WorldModelConfig): (frames: Uint8Array[], states: ArrayLike<number>[]) => Promise<Float32Array> {
+export function frameEncoder(params: Pick<WorldModelParams, 'convs' | 'proj'>, c: WorldModelConfig): (frames: Uint8Array[], states: ArrayLike<number>[]) => A {
   const fn = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: A, s: A) => encode(p, x, c.stateDim > 0 ? s : (s.dispose(), null), c));
-  return async (frames, states) => {
+  return (frames, states) => {
     const n = frames.length;
     const flat = new Uint8Array(n * c.imageSize * c.imageSize * 3);
     frames.forEach((f, i) => flat.set(f, i * f.length));
@@ -79,9 +80,26 @@ export function frameEncoder(params: Pick<WorldModelParams, 'convs' | 'proj'>, c
     const st = new Float32Array(n * sDim);
     if (c.stateDim > 0) states.forEach((s, i) => st.set(Array.from(s).slice(0, c.stateDim), i * sDim));
     const x = np.array(poolFrames(flat, n, c.imageSize, c.inputSize)).reshape([n, c.inputSize, c.inputSize, 3]);
-    const z = await fn({ convs: tree.ref(params.convs), proj: tree.ref(params.proj) }, x, np.array(st).reshape([n, sDim])).data();
-    return Float32Array.from(z as Float32Array);
+    return fn({ convs: tree.ref(params.convs), proj: tree.ref(params.proj) }, x, np.array(st).reshape([n, sDim]));
   };
+}
+
+/**
+ * Autoregressive latent rollout: from histories [N, history, D] and actions [N, K, A], the K
+ * predicted latents [N, K, D], each fed back as history. Consumes its arguments.
+ */
+export function rolloutLatents(p: MLPParams, hist: A, actions: A, c: WorldModelConfig): A {
+  const K = actions.shape[1]!;
+  let h = hist;
+  const out: A[] = [];
+  for (let j = 0; j < K; j++) {
+    const z = predict(j === K - 1 ? p : tree.ref(p), h.ref, actions.ref.slice([], j, []), c);
+    out.push(z.ref);
+    h = np.concatenate([h.slice([], [1, c.history], []), z.reshape([z.shape[0]!, 1, c.latentDim])], 1);
+  }
+  h.dispose();
+  actions.dispose();
+  return np.stack(out, 1);
 }
 
 /** Next latent from the last `history` latents [N, H, D] and an action [N, A] (residual). */
