@@ -40,6 +40,8 @@ export interface TrainWorldModelOptions {
   temporalWeight?: number;
   /** Time-to-reach head loss weight (default 0: off). */
   reachTimeWeight?: number;
+  /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
+  timeLimit?: number;
   onStep?: (step: number, total: number, loss: number) => void;
 }
 
@@ -84,7 +86,7 @@ function requireFeatures(ds: Dataset, c: WorldModelConfig): void {
   if (lacking.length) throw new InputError(`dataset ${ds.dir} lacks ${lacking.map((k) => `'${k}'`).join(', ')}, which the world model needs`, `it has: ${Object.keys(ds.features).join(', ')}`);
 }
 
-export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ steps: number; seconds: number; finalLoss: number; out: string }> {
+export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ steps: number; seconds: number; finalLoss: number; out: string; stoppedEarly: boolean }> {
   const device = await useDevice(o.device ?? 'wasm');
   const ds = await openDataset(o.data);
   const paths = runPaths(o.out);
@@ -131,7 +133,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   } else {
     trainer = new Trainer(loss as never, template, { optimizer });
   }
-  if (trainer.step >= hp.steps) return { steps: trainer.step, seconds: 0, finalLoss: NaN, out: o.out };
+  if (trainer.step >= hp.steps) return { steps: trainer.step, seconds: 0, finalLoss: NaN, out: o.out, stoppedEarly: false };
 
   const T = windowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
@@ -146,8 +148,13 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const t0 = performance.now();
   const startStep = trainer.step;
   let last = NaN;
+  let stoppedEarly = false;
   for await (const b of loader.batches()) {
     if (trainer.step >= hp.steps) break;
+    if (o.timeLimit !== undefined && (performance.now() - t0) / 1000 >= o.timeLimit) {
+      stoppedEarly = true;
+      break;
+    }
     const [images, state, actions, ...goal] = batchArrays(b, config);
     const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
     const s = await trainer.train(images!, state!, actions!, dirs, ...goal);
@@ -167,8 +174,10 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       record.z_std_min = Math.min(...std);
       record.effective_rank = effectiveRank(z, frames, config.latentDim);
     }
-    if (s.step % 50 === 0 || record.effective_rank !== undefined) appendFileSync(paths.metrics, JSON.stringify(record) + '\n');
-    if (s.step % WM_DEFAULTS.checkpointEvery === 0 || s.step === hp.steps) {
+    const outOfTime = o.timeLimit !== undefined && (performance.now() - t0) / 1000 >= o.timeLimit;
+    // Every 50th step, the first 10 of each invocation and its last (step rate without the jit compile).
+    if (s.step % 50 === 0 || s.step - startStep <= 10 || outOfTime || record.effective_rank !== undefined) appendFileSync(paths.metrics, JSON.stringify(record) + '\n');
+    if (s.step % WM_DEFAULTS.checkpointEvery === 0 || s.step === hp.steps || outOfTime) {
       await saveCheckpoint(paths.checkpoint, trainer.stateTrees(), { format: 'umwelt-checkpoint/1', step: s.step, config: config as unknown as Record<string, unknown>, kind: 'world-model' });
     }
   }
@@ -176,8 +185,9 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   // One Wasm thread (one core) or one GPU.
   ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * (trainer.step - startStep), seconds, device, units: 1 });
   writeFileSync(paths.ledger, JSON.stringify(ledger.toJSON(), null, 2));
+  const steps = trainer.step;
   trainer.dispose();
-  return { steps: hp.steps, seconds, finalLoss: last, out: o.out };
+  return { steps, seconds, finalLoss: last, out: o.out, stoppedEarly };
 }
 
 /** Loads a trained world model (config + parameters) from a run folder. */

@@ -21,10 +21,15 @@ export function trainCommand(program: Command): void {
     .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
+    .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
+      const x = Number(v);
+      if (!(x > 0)) throw oneOf('time limit', v, ['a positive number of seconds, e.g. 600']);
+      return x;
+    })
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; proprio?: boolean; idm?: number; temporal?: number; reachTime?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; proprio?: boolean; idm?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);
@@ -36,6 +41,6 @@ export function trainCommand(program: Command): void {
         bar.stop();
       }
       if (o.json) return printJson(r);
-      console.log(`${r.out}: ${r.steps} steps, final loss ${r.finalLoss.toFixed(4)}, ${r.seconds.toFixed(0)} s`);
+      console.log(`${r.out}: ${r.steps} steps${r.stoppedEarly ? ' (time limit reached; re-run to resume)' : ''}, final loss ${r.finalLoss.toFixed(4)}, ${r.seconds.toFixed(0)} s`);
     });
 }
