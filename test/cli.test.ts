@@ -132,7 +132,7 @@ test('manipulation worlds by --robot/--task (built-in or a descriptor file), wit
   const dir = mkdtempSync(join(tmpdir(), 'umwelt-cli-robot-'));
   const desc = writeArmRobot(dir);
   const png = join(dir, 'wrist.png');
-  r = umwelt('render', '--robot', desc, '--task', 'pick-place', '--camera', 'umwelt_wrist', '--out', png, '--json');
+  r = umwelt('render', '--robot', desc, '--task', 'pick-place', '--camera', 'wrist', '--out', png, '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.ok(existsSync(png));
   r = umwelt('collect', '--robot', desc, '--task', 'pick-place', '--policy', 'expert', '--episodes', '2', '--workers', '2', '--out', join(dir, 'data'), '--json');

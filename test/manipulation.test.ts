@@ -129,11 +129,11 @@ test('any MJCF robot from a JSON descriptor (meshes, includes, default classes):
   const dir = mkdtempSync(join(tmpdir(), 'umwelt-robot-'));
   const robot = await loadRobotDescriptor(writeArmRobot(dir));
   const world = getWorld(`${robot.name}/pick-place`);
-  assert.deepEqual(world.cameras, ['front', 'umwelt_wrist']);
+  assert.deepEqual(world.cameras, ['front', 'wrist']);
   assert.deepEqual(world.stateNames.slice(0, 4), ['j_yaw', 'j_shoulder', 'j_elbow', 'j_wrist']);
   const env = await WorldEnv.create(world, { images: true });
   const { obs } = env.reset({ seed: 0, split: 'heldout' });
-  assert.equal(obs['observation.images.umwelt_wrist']!.length, 64 * 64 * 3);
+  assert.equal(obs['observation.images.wrist']!.length, 64 * 64 * 3);
   const ctl = controllerOf(env.sim, robot);
   const z0 = ctl.ee().pos[2];
   env.step([0, 0, 0.5, 0, -1]);
@@ -142,6 +142,24 @@ test('any MJCF robot from a JSON descriptor (meshes, includes, default classes):
   let ok = 0;
   for (let seed = 0; seed < 4; seed++) ok += runEpisode(env, makePolicy('expert', world.name), { seed, split: 'heldout' }).success ? 1 : 0;
   assert.ok(ok >= 2, `external arm + suction expert ${ok}/4`);
+  env.close();
+});
+
+test('a tendon-driven parallel gripper (MuJoCo Menagerie Panda style): opening read through the tendon, open and close', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'umwelt-robot-tendon-'));
+  const robot = await loadRobotDescriptor(writeArmRobot(dir, { name: 'ext-tendon' }, { tendonGripper: true }));
+  const world = getWorld(`${robot.name}/pick-place`);
+  const g = world.stateNames.indexOf('gripper');
+  assert.ok(g >= 0, world.stateNames.join(','));
+  const env = await WorldEnv.create(world, { images: false });
+  env.reset({ seed: 0, split: 'train' });
+  let r;
+  for (let i = 0; i < 15; i++) r = env.step([0, 0, 0, 0, -1]); // open: ctrl 255 → 4 cm per finger
+  const open = r!.obs['observation.state']![g]!;
+  for (let i = 0; i < 15; i++) r = env.step([0, 0, 0, 0, 1]); // closed: ctrl 0
+  const closed = r!.obs['observation.state']![g]!;
+  assert.ok(open > 0.03 && open < 0.041, `open ${open}`);
+  assert.ok(closed < 0.005, `closed ${closed}`);
   env.close();
 });
 

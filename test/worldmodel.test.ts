@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import '../src/nn/polyfills.ts';
 import { numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
-import { sigreg, vicreg } from '../src/models/worldmodel/model.ts';
+import { initWorldModel, predict, sigreg, vicreg } from '../src/models/worldmodel/model.ts';
+import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
 import { tree } from '@jax-js/jax';
 import { randomDirections, poolFrames } from '../src/models/worldmodel/processor.ts';
@@ -55,6 +56,37 @@ test('time-to-reach loss: expectile weights (τ above, 1 − τ below) and the s
   }
   const loss = (await reachTimeLoss(p, np.array(z).reshape([N, D]), np.array(g).reshape([N, D]), np.array(gap), np.array(mask), tau).data()) as Float32Array;
   assert.ok(Math.abs(loss[0]! - num / den) < 1e-5 * Math.max(1, num / den), `${loss[0]} vs ${num / den}`);
+});
+
+test('map latents: the convolutional predictor is the same rule at every cell (shift in, shift out)', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 64, inputSize: 64, patch: 4, channels: [32, 32], latent: 'map', mapChannels: 4, mapHidden: 8 });
+  const S = mapSize(c), C = 4, D = latentSize(c);
+  assert.equal(S, 8);
+  assert.equal(D, 8 * 8 * 4);
+  const p = initWorldModel(c, 3);
+  // A random history, and the same history moved one cell right and one down (zeros shifted in).
+  const h = gaussian(c.history * D, 1, 7);
+  const shifted = new Float32Array(h.length);
+  for (let f = 0; f < c.history; f++) {
+    for (let y = 1; y < S; y++) for (let x = 1; x < S; x++) for (let k = 0; k < C; k++) shifted[f * D + (y * S + x) * C + k] = h[f * D + ((y - 1) * S + (x - 1)) * C + k]!;
+  }
+  const act = np.array(Float32Array.from([0.3, -0.7, 0.3, -0.7])).reshape([2, 2]);
+  const hist = np.array(Float32Array.from([...h, ...shifted])).reshape([2, c.history, D]);
+  const out = (await predict(tree.ref(p.predictor), hist, act, c).data()) as Float32Array;
+  tree.dispose(p);
+  // Three 3×3 convs see 3 cells each way: compare cells whose whole field lies inside both maps.
+  let maxDiff = 0, maxVal = 0;
+  for (let y = 4; y < S - 3; y++) {
+    for (let x = 4; x < S - 3; x++) {
+      for (let k = 0; k < C; k++) {
+        const a = out[((y - 1) * S + (x - 1)) * C + k]!, b = out[D + (y * S + x) * C + k]!;
+        maxDiff = Math.max(maxDiff, Math.abs(a - b));
+        maxVal = Math.max(maxVal, Math.abs(a));
+      }
+    }
+  }
+  assert.ok(maxVal > 0.1, 'the prediction is not trivially zero');
+  assert.ok(maxDiff < 1e-4, `shifted input gives the shifted prediction (max diff ${maxDiff})`);
 });
 
 test('evaluation linear algebra: eigenvalues, effective rank, linear probe', () => {
@@ -126,6 +158,30 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^error: --energy reach-time needs a world model trained with a time-to-reach head/);
   assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('hint')).length, 1, r.stderr);
+
+  // Spatial latents: train (stopped by --time-limit, then resumed), eval, plan with the readout embedding.
+  const run3 = join(tmp, 'run-map');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run3, '--latent', 'map', '--steps', '500', '--batch', '4', '--time-limit', '0.5', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const stopped = JSON.parse(r.stdout);
+  assert.ok(stopped.stoppedEarly && stopped.steps >= 1 && stopped.steps < 500, r.stdout);
+  assert.ok(existsSync(join(run3, 'checkpoints/last.safetensors')), 'a time-limited run is checkpointed');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run3, '--steps', String(stopped.steps + 2), '--batch', '4', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).steps, stopped.steps + 2, 'resumed from the time-limited checkpoint');
+  const cfg = JSON.parse(readFileSync(join(run3, 'config.json'), 'utf8')).model;
+  assert.equal(cfg.latent, 'map');
+  r = umwelt('eval', 'world-model', run3, '--data', data, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).latent_dim, cfg.latentDim, 'metrics are on the planning embedding');
+  r = umwelt('plan', '--world-model', run3, '--world', 'two-room', '--episodes', '1', '--horizon', '2', '--samples', '8', '--iterations', '1', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).episodes, 1);
+  for (const [args, msg] of [[['--latent', 'map', '--proprio'], /^error: --proprio cannot be combined with --latent map/], [['--latent', 'grid'], /^error: unknown latent kind 'grid'/], [['--time-limit', '0'], /^error: unknown time limit '0'/]] as const) {
+    r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, msg);
+  }
 
   const bad = umwelt('plan', '--world-model', join(tmp, 'nope'), '--world', 'two-room');
   assert.notEqual(bad.code, 0);

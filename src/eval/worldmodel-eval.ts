@@ -11,8 +11,8 @@ import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
-import type { WorldModelConfig } from '../models/worldmodel/config.ts';
-import { frameEncoder, rolloutLatents, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { frameEncoder, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { effectiveRank, linearProbeR2 } from './linalg.ts';
 
 type A = np.Array;
@@ -33,14 +33,19 @@ export type EpisodeSource = Pick<Dataset, 'episodes' | 'features' | 'readEpisode
 export async function evalWorldModel(params: WorldModelParams, c: WorldModelConfig, ds: EpisodeSource, opts: { maxEpisodes?: number; seed?: number } = {}): Promise<WorldModelEval> {
   const n = Math.min(ds.episodes.length, opts.maxEpisodes ?? 200);
   const embed = frameEncoder(params, c);
-  const D = c.latentDim, H = c.history, Adim = c.actionDim;
+  // Rollouts run on the full latent (L floats: the map, for 'map' latents); every metric is taken
+  // on the planning embedding (D = latentDim: the map's readout), the space the planner compares in.
+  const L = latentSize(c), D = c.latentDim, H = c.history, Adim = c.actionDim;
+  const toEmbedding = jit((ro: DynamicsParams['readout'], z: A) => readout(ro, z, c));
+  const embedOf = async (z: Float32Array, rows: number): Promise<Float32Array> => (L === D ? z
+    : Float32Array.from((await toEmbedding(params.readout ? tree.ref(params.readout) : undefined, np.array(z as Float32Array<ArrayBuffer>).reshape([rows, L])).data()) as Float32Array));
   const stateNames = (ds.features['observation.state']?.names as string[] | null) ?? [];
   // Positions (state dims named *_x / *_y); worlds whose state has none (reach: joint angles)
   // are probed on the whole state.
   const named = stateNames.map((name, i) => [name, i] as const);
   const positional = named.filter(([name]) => /_(x|y)$/.test(name));
   const posIdx = positional.length ? positional : named;
-  const eps: { z: Float32Array; actions: Float32Array; pos: Float32Array; len: number }[] = [];
+  const eps: { lat: Float32Array; z: Float32Array; actions: Float32Array; pos: Float32Array; len: number }[] = [];
   for (let e = 0; e < n; e++) {
     const ep = await ds.readEpisode(e);
     const len = ep.action.length;
@@ -49,34 +54,42 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
     ep.action.forEach((a, i) => actions.set(a, i * Adim));
     const pos = new Float32Array(len * posIdx.length);
     ep.state.forEach((s, i) => posIdx.forEach(([, j], k) => { pos[i * posIdx.length + k] = s[j]!; }));
-    eps.push({ z: Float32Array.from(z), actions, pos, len });
+    const lat = Float32Array.from(z);
+    eps.push({ lat, z: await embedOf(lat, len), actions, pos, len });
   }
 
-  const rollers = new Map<number, (p: WorldModelParams['predictor'], hist: A, acts: A) => A>();
+  const rollers = new Map<number, (p: DynamicsParams, hist: A, acts: A) => A>();
   const roll = (k: number) => {
     if (!rollers.has(k)) {
-      // The k-th predicted latent of each window.
-      rollers.set(k, jit((p: WorldModelParams['predictor'], hist: A, acts: A) => rolloutLatents(p, hist, acts, c).slice([], k - 1, [])) as never);
+      // The embedding of the k-th predicted latent of each window.
+      rollers.set(k, jit((p: DynamicsParams, hist: A, acts: A) => readout(p.readout, rolloutLatents(p.predictor, hist, acts, c).slice([], k - 1, []), c)) as never);
     }
     return rollers.get(k)!;
   };
+  const dynamics = (): DynamicsParams => (params.readout ? { predictor: tree.ref(params.predictor), readout: tree.ref(params.readout) } : { predictor: tree.ref(params.predictor) });
   const rng = new Rng(opts.seed ?? 0, 'wm-eval');
   const windowsFor = (k: number) => {
     const out: [number, number][] = [];
     eps.forEach((e, ei) => { for (let i = H - 1; i + k < e.len; i++) out.push([ei, i]); });
     return out;
   };
+  // In chunks of windows: a map latent's rollout holds k conv activations per window.
+  const CHUNK = 128;
   const rollout = async (k: number, windows: [number, number][], actionSource: [number, number][]) => {
-    const N = windows.length;
-    const hist = new Float32Array(N * H * D), acts = new Float32Array(N * k * Adim);
-    windows.forEach(([ei, i], w) => {
-      const e = eps[ei]!;
-      hist.set(e.z.subarray((i - H + 1) * D, (i + 1) * D), w * H * D);
-      const [ai, as] = actionSource[w]!;
-      const src = eps[ai]!;
-      for (let j = 0; j < k; j++) acts.set(src.actions.subarray((as + j) * Adim, (as + j + 1) * Adim), (w * k + j) * Adim);
-    });
-    return (await roll(k)(tree.ref(params.predictor), np.array(hist).reshape([N, H, D]), np.array(acts).reshape([N, k, Adim])).data()) as Float32Array;
+    const out = new Float32Array(windows.length * D);
+    for (let c0 = 0; c0 < windows.length; c0 += CHUNK) {
+      const part = windows.slice(c0, c0 + CHUNK);
+      const N = part.length;
+      const hist = new Float32Array(N * H * L), acts = new Float32Array(N * k * Adim);
+      part.forEach(([ei, i], w) => {
+        hist.set(eps[ei]!.lat.subarray((i - H + 1) * L, (i + 1) * L), w * H * L);
+        const [ai, as] = actionSource[c0 + w]!;
+        const src = eps[ai]!;
+        for (let j = 0; j < k; j++) acts.set(src.actions.subarray((as + j) * Adim, (as + j + 1) * Adim), (w * k + j) * Adim);
+      });
+      out.set((await roll(k)(dynamics(), np.array(hist).reshape([N, H, L]), np.array(acts).reshape([N, k, Adim])).data()) as Float32Array, c0 * D);
+    }
+    return out;
   };
   const sq = (a: Float32Array, ao: number, b: Float32Array, bo: number) => { let s = 0; for (let d = 0; d < D; d++) s += (a[ao + d]! - b[bo + d]!) ** 2; return s; };
 

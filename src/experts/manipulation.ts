@@ -12,7 +12,7 @@ import type { TabletopScene, SceneObject } from '../worlds/tasks/tabletop.ts';
 import type { Sim } from '../sim/sim.ts';
 import { bodyPos, controllerOf, destination, taskDone } from '../worlds/manipulation.ts';
 import type { RobotDef } from '../worlds/robots/robot.ts';
-import { EE_STEP } from '../worlds/robots/control.ts';
+import { EE_STEP, gripperTransmission } from '../worlds/robots/control.ts';
 
 const CARRY_Z = 0.16; // hand height for moving across the table (m)
 const ABOVE = 0.07; // approach height above the grasp point (m)
@@ -96,9 +96,7 @@ export class ManipulationExpert implements Policy {
   /** Fingers stopped moving (they closed on something), or suction (holds at once). */
   private settled(env: WorldEnv): boolean {
     if (this.robot.gripper.kind !== 'parallel') return true;
-    const sim = env.sim;
-    const j = sim.id('joint', this.robot.gripper.actuators[0]!);
-    return Math.abs(sim.data.qvel[sim.model.jnt_dofadr[j]!]!) < 0.005;
+    return Math.abs(gripperTransmission(env.sim, this.robot).velocity) < 0.005;
   }
 }
 

@@ -16,7 +16,7 @@ import { openDataset, type Dataset } from '../data/reader.ts';
 import { trainWorldModel, loadWorldModel, runPaths } from '../train/worldmodel.ts';
 import { evalWorldModel, type WorldModelEval } from '../eval/worldmodel-eval.ts';
 import { frameEncoder, rolloutLatents, type WorldModelParams } from '../models/worldmodel/model.ts';
-import type { WorldModelConfig } from '../models/worldmodel/config.ts';
+import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import type { LedgerEntry } from '../ledger/ledger.ts';
 
 type A = np.Array;
@@ -157,13 +157,14 @@ const pngUri = (rgb: Uint8Array, size: number) => `data:image/png;base64,${Buffe
  */
 export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, held: Dataset, train: Dataset, steps = 8, bankEpisodes = 60): Promise<DreamStrip> {
   const embed = frameEncoder(params, c);
+  const D = latentSize(c);
   // Retrieval bank: frames of the first training episodes.
   const bank: { z: Float32Array; rgb: Uint8Array }[] = [];
   for (let e = 0; e < Math.min(bankEpisodes, train.episodes.length); e++) {
     const ep = await train.readEpisode(e);
     const frames = ep.images[c.imageKey]!;
     const z = (await embed(frames, ep.state).data()) as Float32Array;
-    frames.forEach((rgb, i) => bank.push({ z: z.subarray(i * c.latentDim, (i + 1) * c.latentDim), rgb }));
+    frames.forEach((rgb, i) => bank.push({ z: z.subarray(i * D, (i + 1) * D), rgb }));
   }
   // The first held-out episode long enough for the strip.
   let idx = 0;
@@ -175,14 +176,14 @@ export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, 
   const acts = new Float32Array(K * c.actionDim);
   for (let j = 0; j < K; j++) acts.set(ep.action[c.history - 1 + j]!, j * c.actionDim);
   const roll = jit((p: WorldModelParams['predictor'], hist: A, a: A) => rolloutLatents(p, hist, a, c));
-  const pred = (await roll(tree.ref(params.predictor), np.array(z as Float32Array<ArrayBuffer>).reshape([1, c.history, c.latentDim]), np.array(acts).reshape([1, K, c.actionDim])).data()) as Float32Array;
+  const pred = (await roll(tree.ref(params.predictor), np.array(z as Float32Array<ArrayBuffer>).reshape([1, c.history, D]), np.array(acts).reshape([1, K, c.actionDim])).data()) as Float32Array;
   const real: string[] = [], dream: string[] = [];
   for (let j = 0; j < K; j++) {
-    const q = pred.subarray(j * c.latentDim, (j + 1) * c.latentDim);
+    const q = pred.subarray(j * D, (j + 1) * D);
     let best = 0, bestD = Infinity;
     bank.forEach((b, i) => {
       let d = 0;
-      for (let k = 0; k < c.latentDim; k++) d += (b.z[k]! - q[k]!) ** 2;
+      for (let k = 0; k < D; k++) d += (b.z[k]! - q[k]!) ** 2;
       if (d < bestD) { bestD = d; best = i; }
     });
     real.push(pngUri(frames[c.history + j]!, c.imageSize));

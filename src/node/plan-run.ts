@@ -11,8 +11,7 @@ import { loadWorldModel } from '../train/worldmodel.ts';
 import { getWorld } from '../worlds/index.ts';
 import { useDevice, type NNDevice } from '../nn/runtime.ts';
 import { poolSize, runEpisodes } from './episode-pool.ts';
-import { mlpFlops } from '../nn/layers.ts';
-import { worldModelFlops } from '../models/worldmodel/model.ts';
+import { predictorFlops, worldModelFlops } from '../models/worldmodel/model.ts';
 import { InputError } from '../errors.ts';
 
 export interface PlanOptions {
@@ -60,7 +59,7 @@ export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
   const steps = results.reduce((s, r) => s + r.steps, 0);
   // FLOPs: one encoder pass per observation and goal, one predictor pass per rollout step.
   const encFlops = worldModelFlops({ ...config, rolloutSteps: 0 }, 1, config.history) / config.history;
-  const predFlops = mlpFlops(1, [config.history * config.latentDim + config.actionDim, config.predictorHidden, config.predictorHidden, config.latentDim]);
+  const predFlops = predictorFlops(config, 1);
   const flops = (steps + results.length) * encFlops + planner.rollouts * planner.config.horizon * predFlops;
   const summary = summarize(world.name, world.fps, policy.name, o.split, results, wall, { device, units: 1, flops });
   planner.dispose();

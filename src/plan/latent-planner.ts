@@ -8,8 +8,8 @@
 import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
-import type { WorldModelConfig } from '../models/worldmodel/config.ts';
-import { frameEncoder, predict, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { frameEncoder, predict, readout, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { reachTime, type ReachTimeParams } from '../models/worldmodel/reach-time.ts';
 import { InputError } from '../errors.ts';
 
@@ -47,7 +47,7 @@ export class LatentPlanner {
   private readonly wm: WorldModelConfig;
   private readonly params: WorldModelParams;
   private readonly encodeFrames: ReturnType<typeof frameEncoder>;
-  private readonly energyFn: (p: WorldModelParams['predictor'], rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => A;
+  private readonly energyFn: (p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => A;
   private mean: Float32Array;
   private rng = new Rng(0, 'planner');
   private history: Float32Array[] = [];
@@ -68,24 +68,30 @@ export class LatentPlanner {
     const H = this.config.horizon;
     const finalOnly = this.config.energy === 'final';
     const learned = this.config.energy === 'reach-time';
-    this.energyFn = jit((p: WorldModelParams['predictor'], rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => {
-      // hist [N, history, D], actions [N, H, A], goal [D] → energy [N]
+    this.energyFn = jit((p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => {
+      // hist [N, history, D], actions [N, H, A], goal [D] → energy [N]; distances between
+      // planning embeddings (the readout of 'map' latents).
+      const D = latentSize(wm), d = wm.latentDim;
+      const ro = () => (p.readout ? tree.ref(p.readout) : undefined);
       let h = hist;
       let energy: A | undefined;
       const n = hist.shape[0]!;
+      const g = np.broadcastTo(readout(ro(), goal.reshape([1, D]), wm), [n, d]);
       for (let k = 0; k < H; k++) {
         const last = k === H - 1;
-        const z = predict(last ? p : tree.ref(p), h.ref, actions.ref.slice([], k, []), wm);
+        const z = predict(tree.ref(p.predictor), h.ref, actions.ref.slice([], k, []), wm);
+        const e = readout(ro(), z.ref, wm);
         let dist = learned
-          ? reachTime((last ? rt : tree.ref(rt)) as ReachTimeParams, z.ref, np.broadcastTo(goal.ref.reshape([1, wm.latentDim]), [n, wm.latentDim]))
-          : np.sqrt(np.square(z.ref.sub(goal.ref)).sum(-1).add(1e-8));
+          ? reachTime((last ? rt : tree.ref(rt)) as ReachTimeParams, e, g.ref)
+          : np.sqrt(np.square(e.sub(g.ref)).sum(-1).add(1e-8));
         if (finalOnly) dist = dist.mul(last ? 1 + 0.1 / H : 0.1 / H);
         energy = energy ? energy.add(dist) : dist;
-        h = np.concatenate([h.slice([], [1, wm.history], []), z.reshape([z.shape[0]!, 1, wm.latentDim])], 1);
+        h = np.concatenate([h.slice([], [1, wm.history], []), z.reshape([n, 1, D])], 1);
       }
       h.dispose();
+      g.dispose();
       actions.dispose();
-      goal.dispose();
+      tree.dispose(p);
       if (!learned) tree.dispose(rt);
       return energy!;
     }) as never;
@@ -107,11 +113,13 @@ export class LatentPlanner {
   /** Energy of each action sequence [N, horizon, A] from the current history. */
   private energies(actions: Float32Array<ArrayBuffer>, n: number): Float32Array {
     const c = this.wm;
-    const hist = new Float32Array(n * c.history * c.latentDim);
-    const one = new Float32Array(c.history * c.latentDim);
-    for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, this.history.length - c.history + i)]!, i * c.latentDim);
+    const D = latentSize(c);
+    const hist = new Float32Array(n * c.history * D);
+    const one = new Float32Array(c.history * D);
+    for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, this.history.length - c.history + i)]!, i * D);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
-    const e = this.energyFn(tree.ref(this.params.predictor), this.config.energy === 'reach-time' ? tree.ref(this.params.reachTime) : [], np.array(hist).reshape([n, c.history, c.latentDim]),
+    const dyn: DynamicsParams = this.params.readout ? { predictor: tree.ref(this.params.predictor), readout: tree.ref(this.params.readout) } : { predictor: tree.ref(this.params.predictor) };
+    const e = this.energyFn(dyn, this.config.energy === 'reach-time' ? tree.ref(this.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
       np.array(new Float32Array(this.goal!)), np.array(actions).reshape([n, this.config.horizon, c.actionDim]));
     this.rollouts += n;
     return Float32Array.from(e.dataSync() as Float32Array);

@@ -17,8 +17,8 @@ import { restoreTree } from '../nn/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.ts';
 import { ComputeLedger, type LedgerEntry } from '../ledger/ledger.ts';
 import { columnStd, effectiveRank } from '../eval/linalg.ts';
-import { defaultWorldModelConfig, windowLength, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
-import { encode, initWorldModel, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { defaultWorldModelConfig, windowLength, type LatentKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { encode, initWorldModel, readout, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { poolFrames, randomDirections } from '../models/worldmodel/processor.ts';
 
 // Hyperparameters (defaults; the CLI can override steps, batch, lr, regularizer, seed, device).
@@ -33,6 +33,8 @@ export interface TrainWorldModelOptions {
   seed?: number;
   device?: NNDevice;
   regularizer?: Regularizer;
+  /** 'vector' (default) or 'map' (spatial latent + convolutional predictor). */
+  latent?: LatentKind;
   proprio?: boolean;
   /** Inverse-dynamics loss weight (default in config). */
   idmWeight?: number;
@@ -102,12 +104,16 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     const img = ds.features['observation.images.top'] ?? Object.values(ds.features).find((f) => f.dtype === 'image' || f.dtype === 'video');
     if (!img) throw new InputError(`dataset ${o.data} has no camera images`, 'collect with a world that has a camera');
     const imageKey = Object.entries(ds.features).find(([, f]) => f === img)![0];
+    const latent = o.latent ?? 'vector';
+    if (latent === 'map' && o.proprio) throw new InputError('--proprio cannot be combined with --latent map (the map predictor sees images only)', 'drop --proprio, or use --latent vector');
     config = defaultWorldModelConfig({
       // Full resolution: at 32×32 the two-room agent is under 2 pixels and the latents ignore it.
       imageKey, imageSize: img.shape[0]!, inputSize: img.shape[0]!,
       // A 4×4 patch embedding first (one matmul), then 3×3 stride-2 convs: 64 → 16 → 8 → 4.
       patch: img.shape[0]! >= 64 ? 4 : 0,
-      channels: img.shape[0]! >= 64 ? [32, 32, 64] : [16, 32, 32],
+      // 'map': stop at 8×8 (64 px: patch 4, then one stride-2 conv) and add the map head.
+      channels: latent === 'map' ? (img.shape[0]! >= 64 ? [32, 32] : [16, 32]) : img.shape[0]! >= 64 ? [32, 32, 64] : [16, 32, 32],
+      ...(latent === 'map' ? { latent, mapChannels: 16, mapHidden: 32 } : {}),
       actionDim: ds.features.action?.shape[0] ?? 0,
       stateDim: o.proprio ? (ds.features['observation.state']?.shape[0] ?? 0) : 0,
       regularizer: o.regularizer ?? 'vicreg',
@@ -138,7 +144,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const T = windowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
   const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'], goals: (config.weights.reachTime ?? 0) > 0 });
-  const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj'>, x: np.Array, st: np.Array) => encode(p, x, config.stateDim > 0 ? st : (st.dispose(), null), config));
+  // The collapse monitor looks at the planning embedding (the readout, for 'map' latents).
+  const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj' | 'readout'>, x: np.Array, st: np.Array) => readout(p.readout, encode(p, x, config.stateDim > 0 ? st : (st.dispose(), null), config), config));
   const ledger = new ComputeLedger();
   // A resumed run keeps the ledger entries of its earlier invocations.
   if (existsSync(paths.ledger)) {
@@ -151,10 +158,6 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   let stoppedEarly = false;
   for await (const b of loader.batches()) {
     if (trainer.step >= hp.steps) break;
-    if (o.timeLimit !== undefined && (performance.now() - t0) / 1000 >= o.timeLimit) {
-      stoppedEarly = true;
-      break;
-    }
     const [images, state, actions, ...goal] = batchArrays(b, config);
     const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
     const s = await trainer.train(images!, state!, actions!, dirs, ...goal);
@@ -168,7 +171,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       const x = np.array(poolFrames(b.images[config.imageKey]!, frames, config.imageSize, config.inputSize)).reshape([frames, config.inputSize, config.inputSize, 3]);
       const sDim = b.state.length / frames;
       const st = config.stateDim > 0 ? np.array(b.state as Float32Array<ArrayBuffer>).reshape([frames, sDim]) : np.zeros([frames, 1]);
-      const z = (await encodeJit({ convs: tree.ref(trainer.params.convs), proj: tree.ref(trainer.params.proj) }, x, st).data()) as Float32Array;
+      const tp = trainer.params;
+      const z = (await encodeJit({ convs: tree.ref(tp.convs), proj: tree.ref(tp.proj), ...(tp.readout ? { readout: tree.ref(tp.readout) } : {}) }, x, st).data()) as Float32Array;
       const std = columnStd(z, frames, config.latentDim);
       record.z_std_mean = std.reduce((a, v) => a + v, 0) / std.length;
       record.z_std_min = Math.min(...std);
@@ -179,6 +183,10 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if (s.step % 50 === 0 || s.step - startStep <= 10 || outOfTime || record.effective_rank !== undefined) appendFileSync(paths.metrics, JSON.stringify(record) + '\n');
     if (s.step % WM_DEFAULTS.checkpointEvery === 0 || s.step === hp.steps || outOfTime) {
       await saveCheckpoint(paths.checkpoint, trainer.stateTrees(), { format: 'umwelt-checkpoint/1', step: s.step, config: config as unknown as Record<string, unknown>, kind: 'world-model' });
+    }
+    if (outOfTime && s.step < hp.steps) {
+      stoppedEarly = true;
+      break;
     }
   }
   const seconds = (performance.now() - t0) / 1000;

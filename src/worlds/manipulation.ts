@@ -6,7 +6,7 @@
 import type { Sim } from '../sim/sim.ts';
 import type { WorldContext, WorldDef } from './world.ts';
 import type { RobotDef } from './robots/robot.ts';
-import { ArmController, EE_ACTION_NAMES } from './robots/control.ts';
+import { ArmController, EE_ACTION_NAMES, gripperTransmission } from './robots/control.ts';
 import { inBin, objectLabel, onTop, sampleTabletop, tabletopMjcf, tabletopSplitOf, TABLETOP_TASKS, type TabletopScene } from './tasks/tabletop.ts';
 
 export type ActionMode = 'ee' | 'joint';
@@ -35,7 +35,7 @@ export function bodyPos(sim: Sim, name: string): [number, number, number] {
 
 /** Gripper opening (m, parallel) or suction command (0/1). */
 function gripperState(sim: Sim, robot: RobotDef): number {
-  if (robot.gripper.kind === 'parallel') return sim.data.qpos[sim.model.jnt_qposadr[sim.id('joint', robot.gripper.actuators[0]!)]!]!;
+  if (robot.gripper.kind === 'parallel') return gripperTransmission(sim, robot).length;
   return robot.gripper.kind === 'suction' ? sim.data.ctrl[sim.id('actuator', robot.gripper.actuators[0]!)]! : 0;
 }
 

@@ -17,6 +17,7 @@ export function trainCommand(program: Command): void {
       return x;
     }, WM_DEFAULTS.lr)
     .option('--regularizer <r>', 'vicreg | sigreg', (v: string) => { if (v !== 'vicreg' && v !== 'sigreg') throw oneOf('regularizer', v, ['vicreg', 'sigreg']); return v; }, 'vicreg')
+    .option('--latent <kind>', 'vector | map (spatial latent map + convolutional predictor)', (v: string) => { if (v !== 'vector' && v !== 'map') throw oneOf('latent kind', v, ['vector', 'map']); return v; }, 'vector')
     .option('--proprio', 'also feed observation.state to the encoder')
     .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
@@ -29,7 +30,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; proprio?: boolean; idm?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; proprio?: boolean; idm?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);

@@ -1,5 +1,14 @@
 /** JEPA world-model configuration (everything needed to rebuild the model from a checkpoint). */
 export type Regularizer = 'vicreg' | 'sigreg';
+/**
+ * 'vector': the encoder ends in a linear projection to latentDim and an MLP predicts the next vector.
+ * 'map': the encoder ends in a spatial feature map (S×S×mapChannels) and a convolutional predictor
+ * predicts the next map — walls and doors keep their place, and the predictor's rule ("the agent
+ * moves unless something is in the way") is the same at every location, so it carries over to
+ * layouts never seen in training. A linear readout of the map to latentDim gives the planning
+ * embedding (and carries VICReg/SIGReg, IDM and the time-similarity term).
+ */
+export type LatentKind = 'vector' | 'map';
 
 export interface WorldModelConfig {
   /** Camera feature the model sees, e.g. `observation.images.top`. */
@@ -11,6 +20,11 @@ export interface WorldModelConfig {
   patch: number;
   channels: number[];
   latentDim: number;
+  /** Latent kind (absent in configs written before it existed: 'vector'). */
+  latent?: LatentKind;
+  /** 'map' latents: channels of the latent map and of the convolutional predictor's hidden layers. */
+  mapChannels?: number;
+  mapHidden?: number;
   actionDim: number;
   /** Proprioceptive state dims fed to the encoder (0: images only). */
   stateDim: number;
@@ -42,6 +56,20 @@ export function defaultWorldModelConfig(over: Partial<WorldModelConfig> & Pick<W
     weights: { teacher: 1, rollout: 1, variance: 1, covariance: 0.04, sigreg: 1, idm: 0.5, temporal: 0, reachTime: 0 },
     ...over,
   };
+}
+
+/** Floats per frame latent as the predictor sees it: latentDim, or the flattened map. */
+export function latentSize(c: WorldModelConfig): number {
+  if (c.latent !== 'map') return c.latentDim;
+  const s = mapSize(c);
+  return s * s * (c.mapChannels ?? 16);
+}
+
+/** Side of the latent map: the input halved by each stride-2 conv (or divided by the patch). */
+export function mapSize(c: WorldModelConfig): number {
+  let s = c.inputSize;
+  c.channels.forEach((_, i) => { s = i === 0 && c.patch > 0 ? Math.floor(s / c.patch) : Math.floor((s + 2 - 3) / 2) + 1; });
+  return s;
 }
 
 /** Frames per training window: history, plus the rollout horizon. */

@@ -12,20 +12,46 @@ import {
   conv2d, conv2dFlops, convOutSize, initConv2d, initLinear, initMLP, linear, linearFlops, mlp, mlpFlops,
   type Conv2dConfig, type Conv2dParams, type LinearParams, type MLPParams,
 } from '../../nn/layers.ts';
-import type { WorldModelConfig } from './config.ts';
+import { latentSize, mapSize, type WorldModelConfig } from './config.ts';
 import { poolFrames } from './processor.ts';
 import { initReachTime, reachTimeFlops, reachTimeLoss, type ReachTimeParams } from './reach-time.ts';
 
 type A = np.Array;
 
+/** Convolutional predictor over latent maps ('map' latents). */
+export type MapPredictorParams = { convs: Conv2dParams[] };
+export type PredictorParams = MLPParams | MapPredictorParams;
+
 export type WorldModelParams = {
   convs: Conv2dParams[];
+  /** 'vector': linear projection to latentDim; 'map': the 3×3 conv head that makes the latent map. */
   proj: LinearParams;
-  predictor: MLPParams;
+  predictor: PredictorParams;
   idm: MLPParams;
   /** Time-to-reach head d(z, z_goal) (trained when weights.reachTime > 0; see reach-time.ts). */
   reachTime: ReachTimeParams;
+  /** 'map' latents only: linear readout of the map to the latentDim planning embedding. */
+  readout?: LinearParams;
 };
+
+/** The parameters the planner and the evaluators roll out with. */
+export type DynamicsParams = Pick<WorldModelParams, 'predictor' | 'readout'>;
+
+const isMap = (c: WorldModelConfig) => c.latent === 'map';
+const mapChannels = (c: WorldModelConfig) => c.mapChannels ?? 16;
+
+function mapHeadConfig(c: WorldModelConfig): Conv2dConfig {
+  return { inChannels: c.channels[c.channels.length - 1]!, outChannels: mapChannels(c), kernel: 3, stride: 1, padding: 1 };
+}
+
+function mapPredictorConfigs(c: WorldModelConfig): Conv2dConfig[] {
+  const hid = c.mapHidden ?? 32, C = mapChannels(c);
+  return [
+    { inChannels: c.history * C + c.actionDim, outChannels: hid, kernel: 3, stride: 1, padding: 1 },
+    { inChannels: hid, outChannels: hid, kernel: 3, stride: 1, padding: 1 },
+    { inChannels: hid, outChannels: C, kernel: 3, stride: 1, padding: 1 },
+  ];
+}
 
 function convConfigs(c: WorldModelConfig): Conv2dConfig[] {
   const chans = [3, ...c.channels];
@@ -41,24 +67,36 @@ function flatDim(c: WorldModelConfig): number {
 }
 
 export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelParams {
+  const convs = convConfigs(c).map((cc, i) => initConv2d(seed, `enc.conv${i}`, cc));
+  const idm = initMLP(seed, 'idm', [2 * c.latentDim, c.predictorHidden, c.actionDim], 'gelu');
+  const reachTime = initReachTime(c.latentDim, c.predictorHidden, seed);
+  if (isMap(c)) {
+    return {
+      convs, proj: initConv2d(seed, 'enc.map', mapHeadConfig(c)),
+      predictor: { convs: mapPredictorConfigs(c).map((cc, i) => initConv2d(seed, `pred.conv${i}`, cc)) },
+      idm, reachTime, readout: initLinear(seed, 'enc.readout', latentSize(c), c.latentDim),
+    };
+  }
   return {
-    convs: convConfigs(c).map((cc, i) => initConv2d(seed, `enc.conv${i}`, cc)),
-    proj: initLinear(seed, 'enc.proj', flatDim(c) + c.stateDim, c.latentDim),
+    convs, proj: initLinear(seed, 'enc.proj', flatDim(c) + c.stateDim, c.latentDim),
     predictor: initMLP(seed, 'pred', [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim], 'gelu'),
-    idm: initMLP(seed, 'idm', [2 * c.latentDim, c.predictorHidden, c.actionDim], 'gelu'),
-    reachTime: initReachTime(c.latentDim, c.predictorHidden, seed),
+    idm, reachTime,
   };
 }
 
 /**
  * Images [N, S, S, 3] as float in [0, 1] (already pooled to inputSize on the host) and optional
- * state [N, stateDim] → latents [N, D]. Consumes its arguments.
+ * state [N, stateDim] → latents [N, latentSize(c)] (the map flattened, for 'map'). Consumes its arguments.
  */
 export function encode(p: Pick<WorldModelParams, 'convs' | 'proj'>, images: A, state: A | null, c: WorldModelConfig): A {
   let h = images.sub(0.5);
   const cfgs = convConfigs(c);
   p.convs.forEach((cp, i) => { h = np.maximum(conv2d(cp, h, cfgs[i]!), 0); });
   const n = h.shape[0]!;
+  if (isMap(c)) {
+    state?.dispose();
+    return conv2d(p.proj, h, mapHeadConfig(c)).reshape([n, latentSize(c)]);
+  }
   let flat = h.reshape([n, flatDim(c)]);
   if (state && c.stateDim > 0) flat = np.concatenate([flat, state], -1);
   else state?.dispose();
@@ -86,16 +124,17 @@ export function frameEncoder(params: Pick<WorldModelParams, 'convs' | 'proj'>, c
 
 /**
  * Autoregressive latent rollout: from histories [N, history, D] and actions [N, K, A], the K
- * predicted latents [N, K, D], each fed back as history. Consumes its arguments.
+ * predicted latents [N, K, D] (D = latentSize(c)), each fed back as history. Consumes its arguments.
  */
-export function rolloutLatents(p: MLPParams, hist: A, actions: A, c: WorldModelConfig): A {
+export function rolloutLatents(p: PredictorParams, hist: A, actions: A, c: WorldModelConfig): A {
   const K = actions.shape[1]!;
+  const D = latentSize(c);
   let h = hist;
   const out: A[] = [];
   for (let j = 0; j < K; j++) {
     const z = predict(j === K - 1 ? p : tree.ref(p), h.ref, actions.ref.slice([], j, []), c);
     out.push(z.ref);
-    h = np.concatenate([h.slice([], [1, c.history], []), z.reshape([z.shape[0]!, 1, c.latentDim])], 1);
+    h = np.concatenate([h.slice([], [1, c.history], []), z.reshape([z.shape[0]!, 1, D])], 1);
   }
   h.dispose();
   actions.dispose();
@@ -103,11 +142,42 @@ export function rolloutLatents(p: MLPParams, hist: A, actions: A, c: WorldModelC
 }
 
 /** Next latent from the last `history` latents [N, H, D] and an action [N, A] (residual). */
-export function predict(p: MLPParams, hist: A, action: A, c: WorldModelConfig): A {
+export function predict(p: PredictorParams, hist: A, action: A, c: WorldModelConfig): A {
   const n = hist.shape[0]!;
   const last = hist.ref.slice([], c.history - 1, []);
+  if (isMap(c)) {
+    // Frames stacked along channels; the action broadcast to every cell.
+    const S = mapSize(c), C = mapChannels(c);
+    const maps = hist.reshape([n, c.history, S, S, C]).transpose([0, 2, 3, 1, 4]).reshape([n, S, S, c.history * C]);
+    const act = np.broadcastTo(action.reshape([n, 1, 1, c.actionDim]), [n, S, S, c.actionDim]);
+    let h = np.concatenate([maps, act], -1);
+    const cfgs = mapPredictorConfigs(c);
+    (p as MapPredictorParams).convs.forEach((cp, i) => {
+      h = conv2d(cp, h, cfgs[i]!);
+      if (i + 1 < cfgs.length) h = np.maximum(h, 0);
+    });
+    return last.add(h.reshape([n, latentSize(c)]));
+  }
   const input = np.concatenate([hist.reshape([n, c.history * c.latentDim]), action], -1);
-  return last.add(mlp(p, input, 'gelu'));
+  return last.add(mlp(p as MLPParams, input, 'gelu'));
+}
+
+/**
+ * Planning embedding [N, latentDim] of latents [N, latentSize(c)]: the map's linear readout, or
+ * the latent itself for 'vector'. Consumes z; borrows nothing (pass owned readout params).
+ */
+export function readout(p: LinearParams | undefined, z: A, c: WorldModelConfig): A {
+  if (!isMap(c)) return z;
+  return linear(p!, z);
+}
+
+/** Forward FLOPs of one predictor step for `rows` latents. */
+export function predictorFlops(c: WorldModelConfig, rows: number): number {
+  if (isMap(c)) {
+    const S = mapSize(c);
+    return mapPredictorConfigs(c).reduce((f, cc) => f + conv2dFlops(rows, S, S, cc), 0);
+  }
+  return mlpFlops(rows, [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim]);
 }
 
 // ---- regularizers ------------------------------------------------------------------------------
@@ -168,28 +238,34 @@ export const REACH_TIME_TAU = 0.3;
  */
 export function worldModelLosses(p: WorldModelParams, images: A, state: A, actions: A, directions: A, goalImages: A, goalState: A, goalGap: A, goalMask: A, c: WorldModelConfig): A {
   const [b, t] = images.shape as [number, number];
-  const d = c.latentDim, s = c.inputSize, H = c.history, K = t - H;
+  const d = c.latentDim, D = latentSize(c), s = c.inputSize, H = c.history, K = t - H;
   const w = c.weights;
   const wReach = w.reachTime ?? 0;
+  const map = isMap(c);
   const goalEncoder = wReach > 0 ? { convs: tree.ref(p.convs), proj: tree.ref(p.proj) } : null;
-  const z = encode({ convs: p.convs, proj: p.proj }, images.reshape([b * t, s, s, 3]),
-    c.stateDim > 0 ? state.reshape([b * t, c.stateDim]) : (state.dispose(), null), c).reshape([b, t, d]);
+  const goalReadout = wReach > 0 && map ? tree.ref(p.readout!) : undefined;
+  const zFlat = encode({ convs: p.convs, proj: p.proj }, images.reshape([b * t, s, s, 3]),
+    c.stateDim > 0 ? state.reshape([b * t, c.stateDim]) : (state.dispose(), null), c); // [B·T, D]
+  // The planning embedding: the map's readout ('map'), or the latent itself ('vector').
+  const e = readout(p.readout, zFlat.ref, c).reshape([b, t, d]);
+  const z = zFlat.reshape([b, t, D]);
   const preds = handles(p.predictor, 2 * K);
   const idms = handles(p.idm, t - 1);
   const zAt = (i: number) => z.ref.slice([], i, []); // [B, D]
+  const eAt = (i: number) => e.ref.slice([], i, []); // [B, d]
   const actAt = (i: number) => actions.ref.slice([], i, []);
-  // Time-to-reach: d(z_i, z_goal) regressed on the step gap, through the encoder, so the latent
+  // Time-to-reach: d(e_i, e_goal) regressed on the step gap, through the encoder, so the latent
   // must carry what decides how long reaching takes (walls, doors), not only what looks different.
   let reach: A;
   if (goalEncoder) {
-    const zg = encode(goalEncoder, goalImages, c.stateDim > 0 ? goalState : (goalState.dispose(), null), c); // [B, D]
+    const zg = readout(goalReadout, encode(goalEncoder, goalImages, c.stateDim > 0 ? goalState : (goalState.dispose(), null), c), c); // [B, d]
     // Every window frame pairs with the goal (gap − t), for t·B pairs from B encoded goals;
     // frames after the goal frame (negative gaps) are masked out.
     const steps = np.array(Float32Array.from({ length: t }, (_, i) => i)).reshape([1, t]);
     const gaps = goalGap.reshape([b, 1]).sub(steps); // [B, T]
     const mask = goalMask.reshape([b, 1]).mul(gaps.ref.greaterEqual(0).astype(np.float32));
     const zgAll = np.broadcastTo(zg.reshape([b, 1, d]), [b, t, d]).reshape([b * t, d]);
-    reach = reachTimeLoss(p.reachTime, z.ref.reshape([b * t, d]), zgAll, np.maximum(gaps, 0).reshape([b * t]), mask.reshape([b * t]), REACH_TIME_TAU);
+    reach = reachTimeLoss(p.reachTime, e.ref.reshape([b * t, d]), zgAll, np.maximum(gaps, 0).reshape([b * t]), mask.reshape([b * t]), REACH_TIME_TAU);
   } else {
     tree.dispose([goalImages, goalState, goalGap, goalMask, p.reachTime]);
     reach = np.zeros([]);
@@ -211,20 +287,20 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     const pred = predict(preds[K + k]!, hist.ref, actAt(i), c);
     const l = np.square(pred.ref.sub(zAt(i + 1))).mean();
     rollout = rollout ? rollout.add(l) : l;
-    const next = np.concatenate([hist.slice([], [1, H], []), pred.reshape([b, 1, d])], 1);
+    const next = np.concatenate([hist.slice([], [1, H], []), pred.reshape([b, 1, D])], 1);
     hist = next;
   }
   hist.dispose();
-  // Inverse dynamics on consecutive latents keeps the latent controllable (PLDM/EB-JEPA).
+  // Inverse dynamics on consecutive embeddings keeps the latent controllable (PLDM/EB-JEPA).
   let idm: A | undefined;
   for (let i = 0; i + 1 < t; i++) {
-    const pair = np.concatenate([zAt(i), zAt(i + 1)], -1);
+    const pair = np.concatenate([eAt(i), eAt(i + 1)], -1);
     const l = np.square(mlp(idms[i]!, pair, 'gelu').sub(actAt(i))).mean();
     idm = idm ? idm.add(l) : l;
   }
   actions.dispose();
-  const temporal = np.square(z.ref.slice([], [1, t], []).sub(z.ref.slice([], [0, t - 1], []))).sum(-1).mean();
-  const flat = z.reshape([b * t, d]);
+  const temporal = np.square(e.ref.slice([], [1, t], []).sub(e.ref.slice([], [0, t - 1], []))).sum(-1).mean();
+  const flat = e.reshape([b * t, d]);
   let variance: A, covariance: A, sig: A;
   if (c.regularizer === 'vicreg') {
     const r = vicreg(flat, d);
@@ -237,6 +313,16 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     variance = np.zeros([]);
     covariance = np.zeros([]);
   }
+  if (map) {
+    // The map itself must not shrink (its readout could hide that and make prediction error
+    // meaningless): VICReg over channels, each cell of each frame one sample.
+    const C = mapChannels(c);
+    const r = vicreg(z.reshape([b * t * D / C, C]), C);
+    variance = variance.add(r.variance);
+    covariance = covariance.add(r.covariance);
+  } else {
+    z.dispose();
+  }
   const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!.mul(1 / (t - 1));
   const total = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
     .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(idmM.ref.mul(w.idm)).add(temporal.ref.mul(w.temporal ?? 0))
@@ -247,7 +333,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
 export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): number {
   let f = encoderFlops(c, batch * t);
   const K = t - c.history;
-  f += 2 * K * mlpFlops(batch, [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim]);
+  f += 2 * K * predictorFlops(c, batch);
   f += (t - 1) * mlpFlops(batch, [2 * c.latentDim, c.predictorHidden, c.actionDim]);
   // Time-to-reach: the goal frames encoded, and the head.
   if ((c.weights.reachTime ?? 0) > 0) f += encoderFlops(c, batch) + reachTimeFlops(batch, c.latentDim, c.predictorHidden);
@@ -258,5 +344,6 @@ export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): 
 export function encoderFlops(c: WorldModelConfig, frames: number): number {
   let f = 0, size = c.inputSize;
   for (const cc of convConfigs(c)) { f += conv2dFlops(frames, size, size, cc); size = convOutSize(size, cc.kernel, cc.stride ?? 1, cc.padding ?? 0); }
+  if (isMap(c)) return f + conv2dFlops(frames, size, size, mapHeadConfig(c)) + linearFlops(frames, latentSize(c), c.latentDim);
   return f + linearFlops(frames, flatDim(c) + c.stateDim, c.latentDim);
 }

@@ -13,6 +13,18 @@ export const EE_STEP = 0.03; // m per step at |a| = 1
 export const EE_YAW_STEP = 0.25; // rad per step at |a| = 1
 export const EE_ACTION_NAMES = ['ee_dx', 'ee_dy', 'ee_dz', 'ee_dyaw', 'gripper'];
 
+/**
+ * The first gripper actuator's transmission length and its rate: a finger joint's position for a
+ * joint-driven gripper, the tendon's length for a tendon-driven one (MuJoCo Menagerie's Panda
+ * drives both fingers through a "split" tendon). NaN-free 0 for robots without a gripper.
+ */
+export function gripperTransmission(sim: Sim, robot: RobotDef): { length: number; velocity: number } {
+  const name = robot.gripper.actuators[0];
+  if (name === undefined) return { length: 0, velocity: 0 };
+  const a = sim.id('actuator', name);
+  return { length: sim.data.actuator_length[a]!, velocity: sim.data.actuator_velocity[a]! };
+}
+
 interface Buf { GetView(): Float64Array; delete(): void }
 
 /** Resolved ids and buffers for one robot inside one compiled scene. */

@@ -29,7 +29,8 @@ export interface RobotDescriptor {
 }
 
 export const EE_SITE = 'umwelt_ee';
-export const WRIST_CAMERA = 'umwelt_wrist';
+// The same name as the built-in robots' wrist camera: datasets from every robot share observation.images.wrist.
+export const WRIST_CAMERA = 'wrist';
 
 /** Checks the descriptor's shape; every problem is one line naming the field. */
 export function parseDescriptor(raw: unknown, where: string): RobotDescriptor {
