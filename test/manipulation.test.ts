@@ -145,6 +145,19 @@ test('any MJCF robot from a JSON descriptor (meshes, includes, default classes):
   env.close();
 });
 
+test('a descriptor robot\'s scenes do not depend on where its files live (seeded by its name, not its path)', async () => {
+  const a = await loadRobotDescriptor(writeArmRobot(mkdtempSync(join(tmpdir(), 'umwelt-robot-a-'))));
+  const b = await loadRobotDescriptor(writeArmRobot(mkdtempSync(join(tmpdir(), 'umwelt-robot-bbbbbbbbbbbb-'))));
+  assert.notEqual(a.name, b.name);
+  for (const task of ['pick-place', 'sort']) {
+    for (const seed of [0, 7]) {
+      const sa = getWorld(`${a.name}/${task}`).sampleScene('heldout', seed);
+      const sb = getWorld(`${b.name}/${task}`).sampleScene('heldout', seed);
+      assert.deepEqual(sa, sb);
+    }
+  }
+});
+
 test('a tendon-driven parallel gripper (MuJoCo Menagerie Panda style): opening read through the tendon, open and close', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'umwelt-robot-tendon-'));
   const robot = await loadRobotDescriptor(writeArmRobot(dir, { name: 'ext-tendon' }, { tendonGripper: true }));

@@ -4,7 +4,7 @@
  * world everywhere a world name is accepted (CLI, worker threads).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { Sim } from '../sim/sim.ts';
 import { readMjcfFile } from './mjcf-files.ts';
@@ -36,7 +36,7 @@ export async function loadRobotDescriptor(path: string): Promise<RobotDef> {
   }
   const sim = await Sim.fromMjcf(prepared, `robot MJCF ${d.mjcf}`);
   try {
-    const robot = { ...robotFromDescriptor(d, prepared, sim, path), name: abs };
+    const robot = { ...robotFromDescriptor(d, prepared, sim, path), name: abs, label: d.name ?? basename(abs, '.json') };
     registerRobot(robot);
     return robot;
   } finally {

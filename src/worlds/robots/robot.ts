@@ -10,7 +10,13 @@
 export type GripperKind = 'parallel' | 'suction' | 'none';
 
 export interface RobotDef {
+  /** Registry name: a built-in's name, or a descriptor's absolute path (world names resolve it). */
   name: string;
+  /**
+   * The robot's own name (a descriptor's "name"; built-ins: absent, `name` is used). Scenes are
+   * seeded with it, so where a descriptor's files live never changes what a seed gives.
+   */
+  label?: string;
   description: string;
   /** The robot's MJCF (root element <mujoco>) and any files it references (meshes, includes). */
   xml: string;

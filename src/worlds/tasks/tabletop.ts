@@ -145,7 +145,7 @@ function makeBins(kind: TabletopTask, rng: Rng, ws: RobotDef['workspace'], binAn
 }
 
 export function sampleTabletop(kind: TabletopTask, robot: RobotDef, split: Split, seed: number): TabletopScene {
-  const rng = new Rng(seed, `${kind}/${robot.name}/${split}`);
+  const rng = new Rng(seed, `${kind}/${robot.label ?? robot.name}/${split}`);
   const ws = robot.workspace;
   const tableHue = TABLE_HUE.sample(rng, split);
   const binAngle = BIN_ANGLE.sample(rng, split);
@@ -287,7 +287,7 @@ function socketMjcf(h: Hole): string {
 export function tabletopMjcf(robot: RobotDef, s: TabletopScene): { xml: string; files: Record<string, Uint8Array | string> } {
   const table = hsv(s.tableHue, 0.25, 0.55);
   const [jx, jy, jz] = s.cameraJitter;
-  const xml = `<mujoco model="${robot.name}-${s.kind}">
+  const xml = `<mujoco model="${robot.label ?? robot.name}-${s.kind}">
   <include file="robot.xml"/>
   <size memory="8M"/>
   <option timestep="0.002" integrator="implicitfast" cone="elliptic" impratio="10"/>
