@@ -12,7 +12,7 @@ import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
 import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
-import { frameEncoder, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { dynamicsRefs, frameEncoder, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { effectiveRank, linearProbeR2 } from './linalg.ts';
 
 type A = np.Array;
@@ -66,7 +66,6 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
     }
     return rollers.get(k)!;
   };
-  const dynamics = (): DynamicsParams => (params.readout ? { predictor: tree.ref(params.predictor), readout: tree.ref(params.readout) } : { predictor: tree.ref(params.predictor) });
   const rng = new Rng(opts.seed ?? 0, 'wm-eval');
   const windowsFor = (k: number) => {
     const out: [number, number][] = [];
@@ -87,7 +86,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
         const src = eps[ai]!;
         for (let j = 0; j < k; j++) acts.set(src.actions.subarray((as + j) * Adim, (as + j + 1) * Adim), (w * k + j) * Adim);
       });
-      out.set((await roll(k)(dynamics(), np.array(hist).reshape([N, H, L]), np.array(acts).reshape([N, k, Adim])).data()) as Float32Array, c0 * D);
+      out.set((await roll(k)(dynamicsRefs(params), np.array(hist).reshape([N, H, L]), np.array(acts).reshape([N, k, Adim])).data()) as Float32Array, c0 * D);
     }
     return out;
   };

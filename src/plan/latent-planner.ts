@@ -9,7 +9,7 @@ import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
-import { frameEncoder, predict, readout, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { dynamicsRefs, frameEncoder, predict, readout, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { reachTime, type ReachTimeParams } from '../models/worldmodel/reach-time.ts';
 import { InputError } from '../errors.ts';
 
@@ -118,8 +118,7 @@ export class LatentPlanner {
     const one = new Float32Array(c.history * D);
     for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, this.history.length - c.history + i)]!, i * D);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
-    const dyn: DynamicsParams = this.params.readout ? { predictor: tree.ref(this.params.predictor), readout: tree.ref(this.params.readout) } : { predictor: tree.ref(this.params.predictor) };
-    const e = this.energyFn(dyn, this.config.energy === 'reach-time' ? tree.ref(this.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
+    const e = this.energyFn(dynamicsRefs(this.params), this.config.energy === 'reach-time' ? tree.ref(this.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
       np.array(new Float32Array(this.goal!)), np.array(actions).reshape([n, this.config.horizon, c.actionDim]));
     this.rollouts += n;
     return Float32Array.from(e.dataSync() as Float32Array);

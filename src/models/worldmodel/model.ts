@@ -37,6 +37,11 @@ export type WorldModelParams = {
 /** The parameters the planner and the evaluators roll out with. */
 export type DynamicsParams = Pick<WorldModelParams, 'predictor' | 'readout'>;
 
+/** New owned references to a model's dynamics parameters (for one jit'd call to consume). */
+export function dynamicsRefs(p: WorldModelParams): DynamicsParams {
+  return p.readout ? { predictor: tree.ref(p.predictor), readout: tree.ref(p.readout) } : { predictor: tree.ref(p.predictor) };
+}
+
 const isMap = (c: WorldModelConfig) => c.latent === 'map';
 const mapChannels = (c: WorldModelConfig) => c.mapChannels ?? 16;
 
