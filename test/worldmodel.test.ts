@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import '../src/nn/polyfills.ts';
 import { numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
-import { initWorldModel, predict, sigreg, vicreg } from '../src/models/worldmodel/model.ts';
+import { initWorldModel, KEYPOINT_SCALE, predict, readout, sigreg, vicreg } from '../src/models/worldmodel/model.ts';
+import { LatentPlanner } from '../src/plan/latent-planner.ts';
 import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
 import { tree } from '@jax-js/jax';
@@ -87,6 +88,39 @@ test('map latents: the convolutional predictor is the same rule at every cell (s
   }
   assert.ok(maxVal > 0.1, 'the prediction is not trivially zero');
   assert.ok(maxDiff < 1e-4, `shifted input gives the shifted prediction (max diff ${maxDiff})`);
+});
+
+test('keypoint readout: each channel\'s spatial-softmax mean lands on the cell where it fires', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 64, inputSize: 64, patch: 4, channels: [32, 32], latent: 'map', mapChannels: 2, mapHidden: 8, readout: 'keypoints', latentDim: 4 });
+  const S = mapSize(c), D = latentSize(c);
+  const p = initWorldModel(c, 1);
+  // Channel 0 fires at column 6, row 1; channel 1 at column 2, row 5 (strongly, so the softmax is one-hot).
+  const z = new Float32Array(D);
+  z[(1 * S + 6) * 2 + 0] = 40;
+  z[(5 * S + 2) * 2 + 1] = 40;
+  const e = (await readout(tree.ref(p.readout!), np.array(z).reshape([1, D]), c).data()) as Float32Array;
+  tree.dispose(p);
+  const at = (cell: number) => KEYPOINT_SCALE * ((2 * cell + 1) / S - 1);
+  const want = [at(6), at(2), at(1), at(5)]; // x of each channel, then y
+  want.forEach((v, i) => assert.ok(Math.abs(e[i]! - v) < 1e-3, `keypoint ${i}: ${e[i]} vs ${v}`));
+});
+
+test('planner: a chunked plan holds each action for its chunk and replans only between chunks', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, stateDim: 4, imageSize: 16, inputSize: 16, channels: [8, 8] });
+  const params = initWorldModel(c, 2);
+  const planner = new LatentPlanner(params, c, { horizon: 6, chunk: 3, samples: 16, iterations: 2, energy: 'min' });
+  assert.equal(planner.decisions, 2);
+  const rgb = (v: number) => new Uint8Array(16 * 16 * 3).fill(v);
+  planner.reset(planner.embed(rgb(200), [0.5, 0.5, 0, 0]), 7);
+  const acts: number[][] = [];
+  for (let t = 0; t < 7; t++) acts.push(Array.from(planner.act(planner.embed(rgb(20 + 10 * t), [0.1 * t, 0, 0, 0]))));
+  assert.deepEqual(acts[1], acts[0]);
+  assert.deepEqual(acts[2], acts[0]);
+  assert.deepEqual(acts[4], acts[3]);
+  assert.equal(planner.rollouts, 3 * 16 * 2, 'one optimisation at steps 0, 3 and 6');
+  for (const a of acts) for (const v of a) assert.ok(Math.abs(v) <= 1);
+  assert.throws(() => new LatentPlanner(initWorldModel(c, 2), c, { chunk: 0 }), /chunk must be a whole number/);
+  planner.dispose();
 });
 
 test('evaluation linear algebra: eigenvalues, effective rank, linear probe', () => {
@@ -177,7 +211,19 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   r = umwelt('plan', '--world-model', run3, '--world', 'two-room', '--episodes', '1', '--horizon', '2', '--samples', '8', '--iterations', '1', '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).episodes, 1);
-  for (const [args, msg] of [[['--latent', 'map', '--proprio'], /^error: --proprio cannot be combined with --latent map/], [['--latent', 'grid'], /^error: unknown latent kind 'grid'/], [['--time-limit', '0'], /^error: unknown time limit '0'/]] as const) {
+  // Keypoint readout, centred images, multi-step inverse dynamics; a chunked plan with the min energy.
+  const run4 = join(tmp, 'run-kp');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--steps', '2', '--batch', '4', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const cfg4 = JSON.parse(readFileSync(join(run4, 'config.json'), 'utf8')).model;
+  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.latentDim], ['keypoints', true, 3, 32]);
+  const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(m4.every((m) => Number.isFinite(m.total) && m.idm > 0), 'finite losses, inverse dynamics trained');
+  r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--no-baselines', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const p4 = JSON.parse(r.stdout);
+  assert.deepEqual([p4.planner.chunk, p4.planner.energy], [2, 'min']);
+  for (const [args, msg] of [[['--readout', 'keypoints'], /^error: --readout keypoints needs --latent map/], [['--latent', 'map', '--proprio'], /^error: --proprio cannot be combined with --latent map/], [['--latent', 'grid'], /^error: unknown latent kind 'grid'/], [['--time-limit', '0'], /^error: unknown time limit '0'/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, msg);

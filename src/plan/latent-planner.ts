@@ -27,20 +27,28 @@ export interface PlannerConfig {
   initStd: number;
   minStd: number;
   /**
+   * Action chunk: each planned action is held for `chunk` steps and executed whole before the
+   * next replan (DINO-WM's frameskip), so a plan of horizon/chunk decisions reaches `horizon`
+   * steps ahead at 1/chunk of the per-step planning cost.
+   */
+  chunk: number;
+  /**
    * 'sum': Σ_h ‖ẑ_h − z_goal‖ (reach fast); 'final': ‖ẑ_H − z_goal‖ + 0.1·mean (allows detours);
+   * 'min': min_h ‖ẑ_h − z_goal‖ + 0.01·mean (the closest the plan gets — a detour through a door
+   * scores by where it arrives, not by the distance it travels on the way);
    * 'reach-time': Σ_h d(ẑ_h, z_goal) with the model's learned time-to-reach head (routes around
    * obstacles that embedding distance ignores; the default for models trained with it).
    */
   energy: PlannerEnergy;
 }
 
-export type PlannerEnergy = 'sum' | 'final' | 'reach-time';
+export type PlannerEnergy = 'sum' | 'final' | 'min' | 'reach-time';
 
 export function hasReachTime(wm: WorldModelConfig): boolean {
   return (wm.weights.reachTime ?? 0) > 0;
 }
 
-export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, energy: 'sum' };
+export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum' };
 
 export class LatentPlanner {
   readonly config: PlannerConfig;
@@ -52,6 +60,9 @@ export class LatentPlanner {
   private rng = new Rng(0, 'planner');
   private history: Float32Array[] = [];
   private goal: Float32Array | undefined;
+  /** Steps taken this episode, and the action being held until its chunk ends. */
+  private steps = 0;
+  private held: Float64Array | undefined;
   /** Latent rollouts evaluated so far (for FLOP accounting). */
   rollouts = 0;
 
@@ -63,10 +74,12 @@ export class LatentPlanner {
     if (this.config.energy === 'reach-time' && !hasReachTime(wm)) {
       throw new InputError('--energy reach-time needs a world model trained with a time-to-reach head', 'train with: umwelt train world-model … --reach-time 1, or plan with --energy sum');
     }
-    this.mean = new Float32Array(this.config.horizon * wm.actionDim);
+    if (!(this.config.chunk >= 1 && Number.isInteger(this.config.chunk))) throw new InputError(`planner chunk must be a whole number ≥ 1 (got ${this.config.chunk})`);
+    this.mean = new Float32Array(this.decisions * wm.actionDim);
     this.encodeFrames = frameEncoder(params, wm);
-    const H = this.config.horizon;
+    const H = this.config.horizon, chunk = this.config.chunk;
     const finalOnly = this.config.energy === 'final';
+    const minOnly = this.config.energy === 'min';
     const learned = this.config.energy === 'reach-time';
     this.energyFn = jit((p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => {
       // hist [N, history, D], actions [N, H, A], goal [D] → energy [N]; distances between
@@ -75,16 +88,18 @@ export class LatentPlanner {
       const ro = () => (p.readout ? tree.ref(p.readout) : undefined);
       let h = hist;
       let energy: A | undefined;
+      let closest: A | undefined;
       const n = hist.shape[0]!;
       const g = np.broadcastTo(readout(ro(), goal.reshape([1, D]), wm), [n, d]);
       for (let k = 0; k < H; k++) {
         const last = k === H - 1;
-        const z = predict(tree.ref(p.predictor), h.ref, actions.ref.slice([], k, []), wm);
+        const z = predict(tree.ref(p.predictor), h.ref, actions.ref.slice([], Math.floor(k / chunk), []), wm);
         const e = readout(ro(), z.ref, wm);
         let dist = learned
           ? reachTime((last ? rt : tree.ref(rt)) as ReachTimeParams, e, g.ref)
           : np.sqrt(np.square(e.sub(g.ref)).sum(-1).add(1e-8));
         if (finalOnly) dist = dist.mul(last ? 1 + 0.1 / H : 0.1 / H);
+        if (minOnly) closest = closest ? np.minimum(closest, dist.ref) : dist.ref;
         energy = energy ? energy.add(dist) : dist;
         h = np.concatenate([h.slice([], [1, wm.history], []), z.reshape([n, 1, D])], 1);
       }
@@ -93,8 +108,13 @@ export class LatentPlanner {
       actions.dispose();
       tree.dispose(p);
       if (!learned) tree.dispose(rt);
-      return energy!;
+      return minOnly ? closest!.add(energy!.mul(0.01 / H)) : energy!;
     }) as never;
+  }
+
+  /** Distinct actions in a plan: horizon steps in chunks. */
+  get decisions(): number {
+    return Math.ceil(this.config.horizon / this.config.chunk);
   }
 
   /** Latent of one RGB frame (uint8, imageSize²×3) and optional state. */
@@ -106,11 +126,13 @@ export class LatentPlanner {
   reset(goal: Float32Array, seed: number): void {
     this.goal = goal;
     this.history = [];
+    this.steps = 0;
+    this.held = undefined;
     this.mean.fill(0);
     this.rng = new Rng(seed, 'planner');
   }
 
-  /** Energy of each action sequence [N, horizon, A] from the current history. */
+  /** Energy of each action sequence [N, decisions, A] from the current history. */
   private energies(actions: Float32Array<ArrayBuffer>, n: number): Float32Array {
     const c = this.wm;
     const D = latentSize(c);
@@ -119,17 +141,20 @@ export class LatentPlanner {
     for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, this.history.length - c.history + i)]!, i * D);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
     const e = this.energyFn(dynamicsRefs(this.params), this.config.energy === 'reach-time' ? tree.ref(this.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
-      np.array(new Float32Array(this.goal!)), np.array(actions).reshape([n, this.config.horizon, c.actionDim]));
+      np.array(new Float32Array(this.goal!)), np.array(actions).reshape([n, this.decisions, c.actionDim]));
     this.rollouts += n;
     return Float32Array.from(e.dataSync() as Float32Array);
   }
 
-  /** Observes the current latent and returns the first action of the best plan. */
+  /** Observes the current latent and returns the first action of the best plan (held for its chunk). */
   act(z: Float32Array): Float64Array {
-    const { horizon: H, samples: N, iterations, elites, method, temperature, minStd } = this.config;
+    const { samples: N, iterations, elites, method, temperature, minStd, chunk } = this.config;
+    const H = this.decisions;
     const A = this.wm.actionDim;
     this.history.push(z);
     if (this.history.length > this.wm.history) this.history.shift();
+    const replan = this.steps++ % chunk === 0;
+    if (!replan && this.held) return Float64Array.from(this.held);
     const mean = Float32Array.from(this.mean);
     const std = new Float32Array(H * A).fill(this.config.initStd);
     for (let it = 0; it < iterations; it++) {
@@ -160,10 +185,11 @@ export class LatentPlanner {
         std[j] = Math.max(minStd, Math.sqrt(v));
       }
     }
-    // Warm start: shift the plan by one step for the next call.
+    // Warm start: shift the plan by one decision for the next replan.
     this.mean.set(mean.subarray(A));
     this.mean.fill(0, (H - 1) * A);
-    return Float64Array.from(mean.subarray(0, A));
+    this.held = Float64Array.from(mean.subarray(0, A));
+    return Float64Array.from(this.held);
   }
 
   dispose(): void {

@@ -17,7 +17,7 @@ import { restoreTree } from '../nn/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.ts';
 import { ComputeLedger, type LedgerEntry } from '../ledger/ledger.ts';
 import { columnStd, effectiveRank } from '../eval/linalg.ts';
-import { defaultWorldModelConfig, windowLength, type LatentKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { defaultWorldModelConfig, windowLength, type LatentKind, type ReadoutKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { encode, initWorldModel, readout, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { poolFrames, randomDirections } from '../models/worldmodel/processor.ts';
 
@@ -35,6 +35,12 @@ export interface TrainWorldModelOptions {
   regularizer?: Regularizer;
   /** 'vector' (default) or 'map' (spatial latent + convolutional predictor). */
   latent?: LatentKind;
+  /** 'map' latents: planning-embedding readout (default 'linear'). */
+  readout?: ReadoutKind;
+  /** Longest inverse-dynamics gap in frames (config.idmMaxGap; default 1). */
+  idmGap?: number;
+  /** Per-image mean-colour subtraction at the encoder input (config.centerImages). */
+  centerImages?: boolean;
   proprio?: boolean;
   /** Inverse-dynamics loss weight (default in config). */
   idmWeight?: number;
@@ -105,6 +111,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if (!img) throw new InputError(`dataset ${o.data} has no camera images`, 'collect with a world that has a camera');
     const imageKey = Object.entries(ds.features).find(([, f]) => f === img)![0];
     const latent = o.latent ?? 'vector';
+    if (o.readout === 'keypoints' && latent !== 'map') throw new InputError('--readout keypoints needs --latent map (keypoints are read from the latent map)', 'add --latent map, or drop --readout');
     if (latent === 'map' && o.proprio) throw new InputError('--proprio cannot be combined with --latent map (the map predictor sees images only)', 'drop --proprio, or use --latent vector');
     config = defaultWorldModelConfig({
       // Full resolution: at 32×32 the two-room agent is under 2 pixels and the latents ignore it.
@@ -113,10 +120,12 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       patch: img.shape[0]! >= 64 ? 4 : 0,
       // 'map': stop at 8×8 (64 px: patch 4, then one stride-2 conv) and add the map head.
       channels: latent === 'map' ? (img.shape[0]! >= 64 ? [32, 32] : [16, 32]) : img.shape[0]! >= 64 ? [32, 32, 64] : [16, 32, 32],
-      ...(latent === 'map' ? { latent, mapChannels: 16, mapHidden: 32 } : {}),
+      ...(latent === 'map' ? { latent, mapChannels: 16, mapHidden: 32, readout: o.readout ?? 'linear', ...(o.readout === 'keypoints' ? { latentDim: 32 } : {}) } : {}),
       actionDim: ds.features.action?.shape[0] ?? 0,
       stateDim: o.proprio ? (ds.features['observation.state']?.shape[0] ?? 0) : 0,
       regularizer: o.regularizer ?? 'vicreg',
+      ...(o.centerImages ? { centerImages: true } : {}),
+      ...(o.idmGap && o.idmGap > 1 ? { idmMaxGap: o.idmGap } : {}),
     });
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;

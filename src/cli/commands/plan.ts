@@ -19,16 +19,17 @@ export function planCommand(program: Command): void {
     .option('--horizon <n>', 'planning horizon (steps)', wholeNumber('--horizon', 1))
     .option('--samples <n>', 'action sequences per iteration', wholeNumber('--samples', 2))
     .option('--iterations <n>', 'optimiser iterations per action', wholeNumber('--iterations', 1))
-    .option('--energy <e>', 'reach-time (learned time-to-reach to the goal embedding; default when the run has that head) | sum (Σ distance to the goal embedding over the plan) | final (last step only)', (v: string) => { if (v !== 'sum' && v !== 'final' && v !== 'reach-time') throw oneOf('energy', v, ['reach-time', 'sum', 'final']); return v; })
+    .option('--chunk <n>', 'hold each planned action for n steps and replan after the chunk (plans reach horizon steps at 1/n of the cost)', wholeNumber('--chunk', 1))
+    .option('--energy <e>', 'reach-time (learned time-to-reach to the goal embedding; default when the run has that head) | sum (Σ distance to the goal embedding over the plan) | min (closest the plan gets) | final (last step only)', (v: string) => { if (v !== 'sum' && v !== 'final' && v !== 'min' && v !== 'reach-time') throw oneOf('energy', v, ['reach-time', 'sum', 'min', 'final']); return v; })
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--no-baselines', 'skip the random and oracle baselines')
     .option('--workers <n>', 'worker threads for the baselines', wholeNumber('--workers', 1))
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; energy?: PlannerEnergy; device: string; baselines: boolean; workers?: number; json?: boolean }) => {
+    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; chunk?: number; energy?: PlannerEnergy; device: string; baselines: boolean; workers?: number; json?: boolean }) => {
       const world = getWorld(o.world);
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       const bar = progress(`plan ${world.name}`, o.episodes * (o.baselines ? 3 : 1));
-      const planner = { method: o.method, ...(o.energy ? { energy: o.energy } : {}), ...(o.horizon ? { horizon: o.horizon } : {}), ...(o.samples ? { samples: o.samples } : {}), ...(o.iterations ? { iterations: o.iterations } : {}) };
+      const planner = { method: o.method, ...(o.energy ? { energy: o.energy } : {}), ...(o.horizon ? { horizon: o.horizon } : {}), ...(o.samples ? { samples: o.samples } : {}), ...(o.iterations ? { iterations: o.iterations } : {}), ...(o.chunk ? { chunk: o.chunk } : {}) };
       let s;
       try {
         if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();

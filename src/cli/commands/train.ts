@@ -18,8 +18,11 @@ export function trainCommand(program: Command): void {
     }, WM_DEFAULTS.lr)
     .option('--regularizer <r>', 'vicreg | sigreg', (v: string) => { if (v !== 'vicreg' && v !== 'sigreg') throw oneOf('regularizer', v, ['vicreg', 'sigreg']); return v; }, 'vicreg')
     .option('--latent <kind>', 'vector | map (spatial latent map + convolutional predictor)', (v: string) => { if (v !== 'vector' && v !== 'map') throw oneOf('latent kind', v, ['vector', 'map']); return v; }, 'vector')
+    .option('--readout <kind>', 'map latents: linear | keypoints (spatial softmax: each channel\'s expected x, y)', (v: string) => { if (v !== 'linear' && v !== 'keypoints') throw oneOf('readout', v, ['linear', 'keypoints']); return v; })
+    .option('--center-images', 'subtract each image\'s mean colour at the encoder input (scene colours stop dominating; small objects stand out)')
     .option('--proprio', 'also feed observation.state to the encoder')
     .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
+    .option('--idm-gap <n>', 'multi-step inverse dynamics: also predict the mean action between frames up to n apart (default 1)', wholeNumber('--idm-gap', 1))
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
     .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
@@ -30,7 +33,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; proprio?: boolean; idm?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);

@@ -9,6 +9,14 @@ export type Regularizer = 'vicreg' | 'sigreg';
  * embedding (and carries VICReg/SIGReg, IDM and the time-similarity term).
  */
 export type LatentKind = 'vector' | 'map';
+/**
+ * How a 'map' latent becomes the planning embedding. 'linear': a learned projection to latentDim.
+ * 'keypoints': a spatial softmax per channel → the expected (x, y) of each channel over the map
+ * (Levine et al.'s deep spatial autoencoders), latentDim = 2 × mapChannels. A channel that fires on
+ * the agent then gives the agent's coordinates, so embedding distance is distance on the floor
+ * and inverse dynamics is a difference of coordinates — easy to learn from a few-pixel agent.
+ */
+export type ReadoutKind = 'linear' | 'keypoints';
 
 export interface WorldModelConfig {
   /** Camera feature the model sees, e.g. `observation.images.top`. */
@@ -25,6 +33,21 @@ export interface WorldModelConfig {
   /** 'map' latents: channels of the latent map and of the convolutional predictor's hidden layers. */
   mapChannels?: number;
   mapHidden?: number;
+  /**
+   * Multi-step inverse dynamics (AC-State's multi-step inverse model): the IDM head also sees
+   * pairs this many frames apart and predicts the mean action between them (weighted by gap). A few-pixel
+   * agent moves 2 px a step but 8 px over 4, so the longer gaps give the encoder a signal it can
+   * find before it sees the agent precisely. Absent: 1 (consecutive frames only).
+   */
+  idmMaxGap?: number;
+  /**
+   * Per-image input normalisation: subtract each image's mean colour (×3 contrast) instead of a
+   * fixed 0.5. Removes the floor/wall colour shifts between scenes, so a few-pixel agent is the
+   * strongest signal left; absent: off.
+   */
+  centerImages?: boolean;
+  /** 'map' latents: how the planning embedding is read out (absent: 'linear'). */
+  readout?: ReadoutKind;
   actionDim: number;
   /** Proprioceptive state dims fed to the encoder (0: images only). */
   stateDim: number;

@@ -7,7 +7,7 @@
  * their characteristic function) against collapse. Recipe anchors: PLDM/EB-JEPA, DINO-WM, LeWM.
  */
 import '../../nn/polyfills.ts';
-import { jit, numpy as np, tree, type JsTree } from '@jax-js/jax';
+import { jit, nn, numpy as np, tree, type JsTree } from '@jax-js/jax';
 import {
   conv2d, conv2dFlops, convOutSize, initConv2d, initLinear, initMLP, linear, linearFlops, mlp, mlpFlops,
   type Conv2dConfig, type Conv2dParams, type LinearParams, type MLPParams,
@@ -21,6 +21,9 @@ type A = np.Array;
 /** Convolutional predictor over latent maps ('map' latents). */
 export type MapPredictorParams = { convs: Conv2dParams[] };
 export type PredictorParams = MLPParams | MapPredictorParams;
+/** Keypoint readout: per-channel log inverse temperature of the spatial softmax. */
+export type KeypointParams = { logBeta: A };
+export type ReadoutParams = LinearParams | KeypointParams;
 
 export type WorldModelParams = {
   convs: Conv2dParams[];
@@ -30,8 +33,8 @@ export type WorldModelParams = {
   idm: MLPParams;
   /** Time-to-reach head d(z, z_goal) (trained when weights.reachTime > 0; see reach-time.ts). */
   reachTime: ReachTimeParams;
-  /** 'map' latents only: linear readout of the map to the latentDim planning embedding. */
-  readout?: LinearParams;
+  /** 'map' latents only: readout of the map to the latentDim planning embedding. */
+  readout?: ReadoutParams;
 };
 
 /** The parameters the planner and the evaluators roll out with. */
@@ -73,13 +76,16 @@ function flatDim(c: WorldModelConfig): number {
 
 export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelParams {
   const convs = convConfigs(c).map((cc, i) => initConv2d(seed, `enc.conv${i}`, cc));
-  const idm = initMLP(seed, 'idm', [2 * c.latentDim, c.predictorHidden, c.actionDim], 'gelu');
+  const idm = initMLP(seed, 'idm', [2 * c.latentDim + ((c.idmMaxGap ?? 1) > 1 ? 1 : 0), c.predictorHidden, c.actionDim], 'gelu');
   const reachTime = initReachTime(c.latentDim, c.predictorHidden, seed);
   if (isMap(c)) {
     return {
       convs, proj: initConv2d(seed, 'enc.map', mapHeadConfig(c)),
       predictor: { convs: mapPredictorConfigs(c).map((cc, i) => initConv2d(seed, `pred.conv${i}`, cc)) },
-      idm, reachTime, readout: initLinear(seed, 'enc.readout', latentSize(c), c.latentDim),
+      idm, reachTime,
+      // Softmax sharpness e^1.5 ≈ 4.5 at init: each channel's keypoint already follows its strongest
+      // cell, so the agent moving moves some keypoints and inverse dynamics has a gradient to follow.
+      readout: c.readout === 'keypoints' ? { logBeta: np.full([mapChannels(c)], 1.5) } : initLinear(seed, 'enc.readout', latentSize(c), c.latentDim),
     };
   }
   return {
@@ -89,12 +95,15 @@ export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelPar
   };
 }
 
+/** Contrast gain after per-image mean subtraction (centerImages): edges of ±0.1 become ±0.3. */
+const CENTER_GAIN = 3;
+
 /**
  * Images [N, S, S, 3] as float in [0, 1] (already pooled to inputSize on the host) and optional
  * state [N, stateDim] → latents [N, latentSize(c)] (the map flattened, for 'map'). Consumes its arguments.
  */
 export function encode(p: Pick<WorldModelParams, 'convs' | 'proj'>, images: A, state: A | null, c: WorldModelConfig): A {
-  let h = images.sub(0.5);
+  let h = c.centerImages ? images.ref.sub(images.mean([1, 2], { keepdims: true })).mul(CENTER_GAIN) : images.sub(0.5);
   const cfgs = convConfigs(c);
   p.convs.forEach((cp, i) => { h = np.maximum(conv2d(cp, h, cfgs[i]!), 0); });
   const n = h.shape[0]!;
@@ -167,13 +176,25 @@ export function predict(p: PredictorParams, hist: A, action: A, c: WorldModelCon
   return last.add(mlp(p as MLPParams, input, 'gelu'));
 }
 
+/** Keypoint coordinates span ±KEYPOINT_SCALE over the map, so a keypoint that crosses the floor varies by more than VICReg's unit std. */
+export const KEYPOINT_SCALE = 2;
+
 /**
- * Planning embedding [N, latentDim] of latents [N, latentSize(c)]: the map's linear readout, or
- * the latent itself for 'vector'. Consumes z; borrows nothing (pass owned readout params).
+ * Planning embedding [N, latentDim] of latents [N, latentSize(c)]: the map's linear readout or
+ * its keypoints (x of every channel, then y), or the latent itself for 'vector'. Consumes z;
+ * borrows nothing (pass owned readout params).
  */
-export function readout(p: LinearParams | undefined, z: A, c: WorldModelConfig): A {
+export function readout(p: ReadoutParams | undefined, z: A, c: WorldModelConfig): A {
   if (!isMap(c)) return z;
-  return linear(p!, z);
+  if (c.readout !== 'keypoints') return linear(p as LinearParams, z);
+  const n = z.shape[0]!, S = mapSize(c), C = mapChannels(c);
+  const beta = np.exp((p as KeypointParams).logBeta).reshape([1, 1, C]);
+  const w = nn.softmax(z.reshape([n, S * S, C]).mul(beta), 1); // [N, S·S, C]
+  const coord = (f: (cell: number) => number) =>
+    np.array(Float32Array.from({ length: S * S }, (_, i) => KEYPOINT_SCALE * ((2 * f(i) + 1) / S - 1))).reshape([1, S * S, 1]);
+  const x = w.ref.mul(coord((i) => i % S)).sum(1); // [N, C]
+  const y = w.mul(coord((i) => Math.floor(i / S))).sum(1);
+  return np.concatenate([x, y], -1);
 }
 
 /** Forward FLOPs of one predictor step for `rows` latents. */
@@ -255,7 +276,11 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const e = readout(p.readout, zFlat.ref, c).reshape([b, t, d]);
   const z = zFlat.reshape([b, t, D]);
   const preds = handles(p.predictor, 2 * K);
-  const idms = handles(p.idm, t - 1);
+  // Inverse-dynamics pairs (i, j): consecutive frames, plus frames idmMaxGap apart.
+  const maxGap = Math.min(t - 1, c.idmMaxGap ?? 1);
+  const pairs: [number, number][] = [];
+  for (const g of maxGap > 1 ? [1, maxGap] : [1]) for (let i = 0; i + g < t; i++) pairs.push([i, i + g]);
+  const idms = handles(p.idm, pairs.length);
   const zAt = (i: number) => z.ref.slice([], i, []); // [B, D]
   const eAt = (i: number) => e.ref.slice([], i, []); // [B, d]
   const actAt = (i: number) => actions.ref.slice([], i, []);
@@ -297,17 +322,32 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   }
   hist.dispose();
   // Inverse dynamics on consecutive embeddings keeps the latent controllable (PLDM/EB-JEPA).
+  // The head sees the gap (as its last input) when longer gaps are on, and predicts the mean action.
+  // A gap's pairs weigh in proportion to the gap (the long ones carry the clearer signal).
   let idm: A | undefined;
-  for (let i = 0; i + 1 < t; i++) {
-    const pair = np.concatenate([eAt(i), eAt(i + 1)], -1);
-    const l = np.square(mlp(idms[i]!, pair, 'gelu').sub(actAt(i))).mean();
+  const gapWeight = (g: number) => (maxGap > 1 ? g / (1 + maxGap) : 1) / (t - g);
+  pairs.forEach(([i, j], k) => {
+    const parts = [eAt(i), eAt(j)];
+    if (maxGap > 1) parts.push(np.full([b, 1], (j - i) / maxGap));
+    let target = actAt(i);
+    for (let m = i + 1; m < j; m++) target = target.add(actAt(m));
+    const l = np.square(mlp(idms[k]!, np.concatenate(parts, -1), 'gelu').sub(target.mul(1 / (j - i)))).mean().mul(gapWeight(j - i));
     idm = idm ? idm.add(l) : l;
-  }
+  });
   actions.dispose();
   const temporal = np.square(e.ref.slice([], [1, t], []).sub(e.ref.slice([], [0, t - 1], []))).sum(-1).mean();
   const flat = e.reshape([b * t, d]);
   let variance: A, covariance: A, sig: A;
-  if (c.regularizer === 'vicreg') {
+  if (c.readout === 'keypoints' && map) {
+    // Keypoints are coordinates: most of them sit on static scene features whose spread across
+    // scenes is small, and a unit-variance target would make them hop between features to look
+    // varied. The map's own VICReg (below) is what keeps the representation from collapsing.
+    flat.dispose();
+    directions.dispose();
+    variance = np.zeros([]);
+    covariance = np.zeros([]);
+    sig = np.zeros([]);
+  } else if (c.regularizer === 'vicreg') {
     const r = vicreg(flat, d);
     variance = r.variance;
     covariance = r.covariance;
@@ -328,7 +368,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   } else {
     z.dispose();
   }
-  const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!.mul(1 / (t - 1));
+  const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!;
   const total = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
     .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(idmM.ref.mul(w.idm)).add(temporal.ref.mul(w.temporal ?? 0))
     .add(reach.ref.mul(wReach));
@@ -339,7 +379,8 @@ export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): 
   let f = encoderFlops(c, batch * t);
   const K = t - c.history;
   f += 2 * K * predictorFlops(c, batch);
-  f += (t - 1) * mlpFlops(batch, [2 * c.latentDim, c.predictorHidden, c.actionDim]);
+  const gap = Math.min(t - 1, c.idmMaxGap ?? 1), pairs = (t - 1) + (gap > 1 ? t - gap : 0);
+  f += pairs * mlpFlops(batch, [2 * c.latentDim + (gap > 1 ? 1 : 0), c.predictorHidden, c.actionDim]);
   // Time-to-reach: the goal frames encoded, and the head.
   if ((c.weights.reachTime ?? 0) > 0) f += encoderFlops(c, batch) + reachTimeFlops(batch, c.latentDim, c.predictorHidden);
   return f;
@@ -349,6 +390,6 @@ export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): 
 export function encoderFlops(c: WorldModelConfig, frames: number): number {
   let f = 0, size = c.inputSize;
   for (const cc of convConfigs(c)) { f += conv2dFlops(frames, size, size, cc); size = convOutSize(size, cc.kernel, cc.stride ?? 1, cc.padding ?? 0); }
-  if (isMap(c)) return f + conv2dFlops(frames, size, size, mapHeadConfig(c)) + linearFlops(frames, latentSize(c), c.latentDim);
+  if (isMap(c)) return f + conv2dFlops(frames, size, size, mapHeadConfig(c)) + (c.readout === 'keypoints' ? 6 * frames * latentSize(c) : linearFlops(frames, latentSize(c), c.latentDim));
   return f + linearFlops(frames, flatDim(c) + c.stateDim, c.latentDim);
 }
