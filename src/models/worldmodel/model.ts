@@ -76,7 +76,7 @@ function flatDim(c: WorldModelConfig): number {
 
 export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelParams {
   const convs = convConfigs(c).map((cc, i) => initConv2d(seed, `enc.conv${i}`, cc));
-  const idm = initMLP(seed, 'idm', [2 * c.latentDim + ((c.idmMaxGap ?? 1) > 1 ? 1 : 0), c.predictorHidden, c.actionDim], 'gelu');
+  const idm = initMLP(seed, 'idm', [2 * c.latentDim, c.predictorHidden, c.actionDim], 'gelu');
   const reachTime = initReachTime(c.latentDim, c.predictorHidden, seed);
   if (isMap(c)) {
     return {
@@ -276,10 +276,10 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const e = readout(p.readout, zFlat.ref, c).reshape([b, t, d]);
   const z = zFlat.reshape([b, t, D]);
   const preds = handles(p.predictor, 2 * K);
-  // Inverse-dynamics pairs (i, j): consecutive frames, plus frames idmMaxGap apart.
+  // Inverse-dynamics pairs (i, j): frames idmMaxGap apart (default: consecutive frames).
   const maxGap = Math.min(t - 1, c.idmMaxGap ?? 1);
   const pairs: [number, number][] = [];
-  for (const g of maxGap > 1 ? [1, maxGap] : [1]) for (let i = 0; i + g < t; i++) pairs.push([i, i + g]);
+  for (let i = 0; i + maxGap < t; i++) pairs.push([i, i + maxGap]);
   const idms = handles(p.idm, pairs.length);
   const zAt = (i: number) => z.ref.slice([], i, []); // [B, D]
   const eAt = (i: number) => e.ref.slice([], i, []); // [B, d]
@@ -322,16 +322,13 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   }
   hist.dispose();
   // Inverse dynamics on consecutive embeddings keeps the latent controllable (PLDM/EB-JEPA).
-  // The head sees the gap (as its last input) when longer gaps are on, and predicts the mean action.
-  // A gap's pairs weigh in proportion to the gap (the long ones carry the clearer signal).
+  // The head predicts the mean action between the two frames.
   let idm: A | undefined;
-  const gapWeight = (g: number) => (maxGap > 1 ? g / (1 + maxGap) : 1) / (t - g);
   pairs.forEach(([i, j], k) => {
     const parts = [eAt(i), eAt(j)];
-    if (maxGap > 1) parts.push(np.full([b, 1], (j - i) / maxGap));
     let target = actAt(i);
     for (let m = i + 1; m < j; m++) target = target.add(actAt(m));
-    const l = np.square(mlp(idms[k]!, np.concatenate(parts, -1), 'gelu').sub(target.mul(1 / (j - i)))).mean().mul(gapWeight(j - i));
+    const l = np.square(mlp(idms[k]!, np.concatenate(parts, -1), 'gelu').sub(target.mul(1 / (j - i)))).mean().mul(1 / pairs.length);
     idm = idm ? idm.add(l) : l;
   });
   actions.dispose();
@@ -379,8 +376,7 @@ export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): 
   let f = encoderFlops(c, batch * t);
   const K = t - c.history;
   f += 2 * K * predictorFlops(c, batch);
-  const gap = Math.min(t - 1, c.idmMaxGap ?? 1), pairs = (t - 1) + (gap > 1 ? t - gap : 0);
-  f += pairs * mlpFlops(batch, [2 * c.latentDim + (gap > 1 ? 1 : 0), c.predictorHidden, c.actionDim]);
+  f += (t - Math.min(t - 1, c.idmMaxGap ?? 1)) * mlpFlops(batch, [2 * c.latentDim, c.predictorHidden, c.actionDim]);
   // Time-to-reach: the goal frames encoded, and the head.
   if ((c.weights.reachTime ?? 0) > 0) f += encoderFlops(c, batch) + reachTimeFlops(batch, c.latentDim, c.predictorHidden);
   return f;
