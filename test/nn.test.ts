@@ -154,6 +154,21 @@ function tinyTask(seed: number) {
   return { params, loss, batch };
 }
 
+test('Trainer: a loss vector trains element 0 only (the other parts are reported, not optimised)', async () => {
+  // Objective 0.5·x² + y² (element 0) beside the parts x² and y². jax-js's jit once differentiated
+  // v.slice(0) of a stacked vector as the sum of all its elements (see trainer.ts): that gradient
+  // is (3x, 4y), norm 21.1, instead of (x, 2y), norm 10.25.
+  const loss = (p: { x: np.Array; y: np.Array }) => {
+    const a = np.square(p.x).sum(), b = np.square(p.y).sum();
+    return np.stack([a.ref.mul(0.5).add(b.ref), a, b]);
+  };
+  const tr = new Trainer(loss as never, { x: np.array([1, 2]), y: np.array([3, 4]) }, { optimizer: { lr: 0.1 } });
+  const s = await tr.train();
+  assert.deepEqual(s.parts.map((v) => Math.round(v * 10) / 10), [27.5, 5, 25]);
+  assert.ok(Math.abs(s.gradNorm - Math.hypot(1, 2, 6, 8)) < 1e-3, `gradient norm ${s.gradNorm}: the objective's, not the sum of every part's`);
+  tr.dispose();
+});
+
 test('checkpoints: round trip, resume bit-identically, one-line errors on mismatch', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'umwelt-ckpt-'));
   const opt = { optimizer: { lr: 0.01, warmupSteps: 2, totalSteps: 10 }, emaDecay: 0.9 };

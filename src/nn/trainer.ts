@@ -53,7 +53,12 @@ export class Trainer<P extends Tree> {
     this.ema = options.emaDecay !== undefined ? (state?.ema ?? tree.map((p: A) => p.ref.add(0), params) as P) : undefined;
     const withParts = (p: P, ...batch: A[]): [A, A] => {
       const v = loss(p, ...batch);
-      return v.ndim === 0 ? [v.ref, v.reshape([1])] : [v.ref.slice(0), v];
+      if (v.ndim === 0) return [v.ref, v.reshape([1])];
+      // Element 0 as (v · e₀).sum(), not v.slice(0): under jit, jax-js differentiates a slice of
+      // a stacked vector as if it were the sum of every element (test/nn.test.ts pins this), which
+      // silently trained every loss part at weight 1 on top of its configured weight.
+      const first = np.array(Float32Array.from({ length: v.shape[0]! }, (_, i) => (i === 0 ? 1 : 0)));
+      return [v.ref.mul(first).sum(), v];
     };
     const grad = valueAndGrad(withParts, { hasAux: true }) as unknown as (p: P, ...batch: A[]) => [[A, A], P];
     // One jit for the whole step (EMA included): eager jax-js ops leak, and one program means
