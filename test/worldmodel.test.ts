@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import '../src/nn/polyfills.ts';
 import { numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
-import { initWorldModel, KEYPOINT_SCALE, predict, readout, sigreg, vicreg } from '../src/models/worldmodel/model.ts';
+import { initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
 import { LatentPlanner } from '../src/plan/latent-planner.ts';
 import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
@@ -103,6 +103,23 @@ test('keypoint readout: each channel\'s spatial-softmax mean lands on the cell w
   const at = (cell: number) => KEYPOINT_SCALE * ((2 * cell + 1) / S - 1);
   const want = [at(6), at(2), at(1), at(5)]; // x of each channel, then y
   want.forEach((v, i) => assert.ok(Math.abs(e[i]! - v) < 1e-3, `keypoint ${i}: ${e[i]} vs ${v}`));
+});
+
+test('IDM warm-up: the objective is the weighted inverse-dynamics loss alone, then every term', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], idmMaxGap: 2 });
+  const [b, t] = [4, c.history + c.rolloutSteps];
+  const run = async (idmOnly: number) => {
+    const p = initWorldModel(c, 5);
+    const v = worldModelLosses(p, np.array(gaussian(b * t * 16 * 16 * 3, 1, 1, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5), np.zeros([b, t, 0]),
+      np.array(gaussian(b * t * 2, 1, 2)).reshape([b, t, 2]), np.zeros([c.latentDim, 8]), np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1]), c,
+      np.array(new Float32Array([idmOnly])).reshape([]));
+    return Array.from((await v.data()) as Float32Array);
+  };
+  const part = (v: number[], name: (typeof LOSS_PARTS)[number]) => v[LOSS_PARTS.indexOf(name)]!;
+  const warm = await run(1), full = await run(0);
+  assert.ok(Math.abs(part(warm, 'total') - c.weights.idm * part(warm, 'idm')) < 1e-5, 'warm-up: total = w_idm · idm');
+  assert.ok(part(full, 'total') > c.weights.idm * part(full, 'idm') + 1e-3, 'after warm-up the other terms count');
+  assert.deepEqual(warm.slice(1), full.slice(1), 'the parts themselves do not depend on the phase');
 });
 
 test('planner: a chunked plan holds each action for its chunk and replans only between chunks', async () => {
@@ -213,10 +230,10 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(JSON.parse(r.stdout).episodes, 1);
   // Keypoint readout, centred images, multi-step inverse dynamics; a chunked plan with the min energy.
   const run4 = join(tmp, 'run-kp');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg4 = JSON.parse(readFileSync(join(run4, 'config.json'), 'utf8')).model;
-  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.latentDim], ['keypoints', true, 3, 32]);
+  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.latentDim], ['keypoints', true, 3, 1, 32]);
   const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(m4.every((m) => Number.isFinite(m.total) && m.idm > 0), 'finite losses, inverse dynamics trained');
   r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--no-baselines', '--json');

@@ -39,6 +39,8 @@ export interface TrainWorldModelOptions {
   readout?: ReadoutKind;
   /** Longest inverse-dynamics gap in frames (config.idmMaxGap; default 1). */
   idmGap?: number;
+  /** Steps of inverse-dynamics-only training at the start (config.idmWarmup; default 0). */
+  idmWarmup?: number;
   /** Per-image mean-colour subtraction at the encoder input (config.centerImages). */
   centerImages?: boolean;
   proprio?: boolean;
@@ -126,6 +128,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       regularizer: o.regularizer ?? 'vicreg',
       ...(o.centerImages ? { centerImages: true } : {}),
       ...(o.idmGap && o.idmGap > 1 ? { idmMaxGap: o.idmGap } : {}),
+      ...(o.idmWarmup ? { idmWarmup: o.idmWarmup } : {}),
     });
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
@@ -137,8 +140,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const optimizer = { lr: hp.lr, warmupSteps: hp.warmup, totalSteps: hp.steps, weightDecay: hp.weightDecay, clipNorm: 1 };
   const template = initWorldModel(config, seed);
   let trainer: Trainer<WorldModelParams>;
-  const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array, gi: np.Array, gs: np.Array, gg: np.Array, gm: np.Array) =>
-    worldModelLosses(p, images, state, actions, dirs, gi, gs, gg, gm, config);
+  const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array, gi: np.Array, gs: np.Array, gg: np.Array, gm: np.Array, idmOnly: np.Array) =>
+    worldModelLosses(p, images, state, actions, dirs, gi, gs, gg, gm, config, idmOnly);
   if (resume) {
     const ck = loadCheckpoint(paths.checkpoint);
     const params = restoreTree(ck, 'params', template, paths.checkpoint);
@@ -169,7 +172,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if (trainer.step >= hp.steps) break;
     const [images, state, actions, ...goal] = batchArrays(b, config);
     const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
-    const s = await trainer.train(images!, state!, actions!, dirs, ...goal);
+    const idmOnly = np.array(new Float32Array([trainer.step < (config.idmWarmup ?? 0) ? 1 : 0])).reshape([]);
+    const s = await trainer.train(images!, state!, actions!, dirs, ...goal, idmOnly);
     last = s.loss;
     o.onStep?.(s.step, hp.steps, s.loss);
     const record: Record<string, unknown> = { step: s.step, lr: s.lr, grad_norm: s.gradNorm, seconds: (performance.now() - t0) / 1000 };

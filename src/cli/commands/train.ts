@@ -23,6 +23,7 @@ export function trainCommand(program: Command): void {
     .option('--proprio', 'also feed observation.state to the encoder')
     .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
     .option('--idm-gap <n>', 'multi-step inverse dynamics: also predict the mean action between frames up to n apart (default 1)', wholeNumber('--idm-gap', 1))
+    .option('--idm-warmup <n>', 'train the inverse-dynamics loss alone for the first n steps (lets an images-only encoder find a small agent first)', wholeNumber('--idm-warmup', 0))
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
     .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
@@ -33,7 +34,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);

@@ -42,6 +42,13 @@ export interface WorldModelConfig {
    */
   idmMaxGap?: number;
   /**
+   * Training steps at the start during which the inverse-dynamics loss trains alone: the encoder
+   * first finds what the actions move (a few-pixel agent), then prediction and anti-collapse terms
+   * join. With all terms from step 0 the images-only two-room encoder never found the agent in
+   * 1000 steps; with IDM alone it did within ~350. Absent: 0.
+   */
+  idmWarmup?: number;
+  /**
    * Per-image input normalisation: subtract each image's mean colour (×3 contrast) instead of a
    * fixed 0.5. Removes the floor/wall colour shifts between scenes, so a few-pixel agent is the
    * strongest signal left; absent: off.

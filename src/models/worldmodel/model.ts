@@ -259,10 +259,11 @@ export const REACH_TIME_TAU = 0.3;
  * may be 0), actions [B, T, A], random unit directions for SIGReg [D, K]; with weights.reachTime
  * > 0 also one goal frame per window — goalImages [B, S, S, 3], goalState [B, stateDim], goalGap
  * [B] (steps from the window's first frame), goalMask [B] (1: the episode reached its goal) —
- * else those four are ignored (pass zeros). Returns [total, parts…] in LOSS_PARTS order (the
+ * else those four are ignored (pass zeros); idmOnly (scalar, 0 or 1) switches the IDM warm-up on.
+ * Returns [total, parts…] in LOSS_PARTS order (the
  * trainer differentiates element 0).
  */
-export function worldModelLosses(p: WorldModelParams, images: A, state: A, actions: A, directions: A, goalImages: A, goalState: A, goalGap: A, goalMask: A, c: WorldModelConfig): A {
+export function worldModelLosses(p: WorldModelParams, images: A, state: A, actions: A, directions: A, goalImages: A, goalState: A, goalGap: A, goalMask: A, c: WorldModelConfig, idmOnly?: A): A {
   const [b, t] = images.shape as [number, number];
   const d = c.latentDim, D = latentSize(c), s = c.inputSize, H = c.history, K = t - H;
   const w = c.weights;
@@ -366,9 +367,13 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     z.dispose();
   }
   const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!;
-  const total = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
-    .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(idmM.ref.mul(w.idm)).add(temporal.ref.mul(w.temporal ?? 0))
+  let rest = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
+    .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(temporal.ref.mul(w.temporal ?? 0))
     .add(reach.ref.mul(wReach));
+  // IDM warm-up: idmOnly = 1 trains the inverse-dynamics loss alone (the encoder first finds what
+  // the actions move), 0 trains everything; an array, so one compiled step serves both phases.
+  if (idmOnly) rest = rest.mul(np.array(1).sub(idmOnly));
+  const total = rest.add(idmM.ref.mul(w.idm));
   return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal, reach]);
 }
 
