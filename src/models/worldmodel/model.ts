@@ -274,14 +274,9 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const zFlat = encode({ convs: p.convs, proj: p.proj }, images.reshape([b * t, s, s, 3]),
     c.stateDim > 0 ? state.reshape([b * t, c.stateDim]) : (state.dispose(), null), c); // [B·T, D]
   // The planning embedding: the map's readout ('map'), or the latent itself ('vector').
-  // Keypoint readouts also score predictions in keypoint space: the map-space error is dominated
-  // by the static scene, while the keypoints are where the agent's motion shows.
-  const kp = map && c.readout === 'keypoints';
-  const ros = kp ? handles(p.readout as KeypointParams, 2 * K + 1) : [];
-  const e = readout(kp ? ros[2 * K] : p.readout, zFlat.ref, c).reshape([b, t, d]);
+  const e = readout(p.readout, zFlat.ref, c).reshape([b, t, d]);
   const z = zFlat.reshape([b, t, D]);
   const preds = handles(p.predictor, 2 * K);
-  const keypointError = (k: number, pred: A, i: number) => np.square(readout(ros[k], pred, c).sub(e.ref.slice([], i, []))).sum(-1).mean();
   // Inverse-dynamics pairs (i, j): frames idmMaxGap apart (default: consecutive frames).
   const maxGap = Math.min(t - 1, c.idmMaxGap ?? 1);
   const pairs: [number, number][] = [];
@@ -312,8 +307,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   for (let k = 0; k < K; k++) {
     const i = H - 1 + k;
     const pred = predict(preds[k]!, z.ref.slice([], [i - H + 1, i + 1], []), actAt(i), c);
-    let l = kp ? keypointError(k, pred.ref, i + 1) : np.zeros([]);
-    l = l.add(np.square(pred.sub(zAt(i + 1))).mean());
+    const l = np.square(pred.sub(zAt(i + 1))).mean();
     teacher = teacher ? teacher.add(l) : l;
   }
   // Multi-step rollout from the first full history, feeding predictions back.
@@ -322,8 +316,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   for (let k = 0; k < K; k++) {
     const i = H - 1 + k;
     const pred = predict(preds[K + k]!, hist.ref, actAt(i), c);
-    let l = kp ? keypointError(K + k, pred.ref, i + 1) : np.zeros([]);
-    l = l.add(np.square(pred.ref.sub(zAt(i + 1))).mean());
+    const l = np.square(pred.ref.sub(zAt(i + 1))).mean();
     rollout = rollout ? rollout.add(l) : l;
     const next = np.concatenate([hist.slice([], [1, H], []), pred.reshape([b, 1, D])], 1);
     hist = next;
