@@ -22,7 +22,7 @@ export function trainCommand(program: Command): void {
     .option('--center-images', 'subtract each image\'s mean colour at the encoder input (scene colours stop dominating; small objects stand out)')
     .option('--proprio', 'also feed observation.state to the encoder')
     .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
-    .option('--idm-gap <n>', 'multi-step inverse dynamics: also predict the mean action between frames up to n apart (default 1)', wholeNumber('--idm-gap', 1))
+    .option('--idm-gap <n>', 'multi-step inverse dynamics: predict the mean action between frames n steps apart (default 1: consecutive frames)', wholeNumber('--idm-gap', 1))
     .option('--idm-warmup <n>', 'train the inverse-dynamics loss alone for the first n steps (lets an images-only encoder find a small agent first)', wholeNumber('--idm-warmup', 0))
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)

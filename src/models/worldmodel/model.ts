@@ -176,7 +176,7 @@ export function predict(p: PredictorParams, hist: A, action: A, c: WorldModelCon
   return last.add(mlp(p as MLPParams, input, 'gelu'));
 }
 
-/** Keypoint coordinates span ±KEYPOINT_SCALE over the map, so a keypoint that crosses the floor varies by more than VICReg's unit std. */
+/** Keypoint coordinates span ±KEYPOINT_SCALE over the map (the agent crossing the floor moves its keypoint by ~4 units). */
 export const KEYPOINT_SCALE = 2;
 
 /**
@@ -326,10 +326,9 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   // The head predicts the mean action between the two frames.
   let idm: A | undefined;
   pairs.forEach(([i, j], k) => {
-    const parts = [eAt(i), eAt(j)];
     let target = actAt(i);
     for (let m = i + 1; m < j; m++) target = target.add(actAt(m));
-    const l = np.square(mlp(idms[k]!, np.concatenate(parts, -1), 'gelu').sub(target.mul(1 / (j - i)))).mean().mul(1 / pairs.length);
+    const l = np.square(mlp(idms[k]!, np.concatenate([eAt(i), eAt(j)], -1), 'gelu').sub(target.mul(1 / (j - i)))).mean().mul(1 / pairs.length);
     idm = idm ? idm.add(l) : l;
   });
   actions.dispose();
