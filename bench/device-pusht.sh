@@ -22,9 +22,11 @@ rate() { node -e '
   const a = rows.find((r) => r.step === 10), b = rows[rows.length - 1];
   console.log(a && b.step > a.step ? ((b.seconds - a.seconds) / (b.step - a.step)).toFixed(4) : "NaN");' "$1/metrics.jsonl"; }
 echo "cores: $(nproc)"
-step collect 240 collect --world push-t --policy noisy-expert --episodes "$eps" --workers "$(nproc)" --out /tmp/pt
-step wasm 100 train world-model --data /tmp/pt --out /tmp/wm-wasm $recipe --steps 1000 --time-limit 60
+step collect "${COLLECT_S:-240}" collect --world push-t --policy noisy-expert --episodes "$eps" --workers "${WORKERS:-$(nproc)}" --out /tmp/pt
+# The Wasm baseline and the WebGPU probe run side by side (one CPU thread each; the GPU is idle otherwise).
+step wasm 100 train world-model --data /tmp/pt --out /tmp/wm-wasm $recipe --steps 1000 --time-limit "${WASM_S:-60}" &
 step probe 100 train world-model --data /tmp/pt --out /tmp/wm-probe $recipe --steps 1000 --time-limit 25 --device "$dev"
+wait
 wasm_s=$(rate /tmp/wm-wasm); gpu_s=$(rate /tmp/wm-probe)
 steps=$(node -e 'const s = Number(process.argv[1]); console.log(Number.isFinite(s) && s > 0 ? Math.max(50, Math.floor(Number(process.argv[2]) / s)) : 500)' "$gpu_s" "$budget")
 echo "s/step: wasm-1t $wasm_s, $dev $gpu_s → $steps steps in ${budget} s"

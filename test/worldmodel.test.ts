@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '../src/nn/polyfills.ts';
-import { numpy as np } from '@jax-js/jax';
+import { grad, jit, numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
 import { initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
 import { LatentPlanner } from '../src/plan/latent-planner.ts';
@@ -122,6 +122,26 @@ test('IDM warm-up: the objective is the weighted inverse-dynamics loss alone, th
   assert.deepEqual(warm.slice(1), full.slice(1), 'the parts themselves do not depend on the phase');
 });
 
+test('plan-rollout loss trains the predictor only: no gradient reaches the encoder or the keypoint readout', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], latent: 'map', mapChannels: 4, mapHidden: 8, readout: 'keypoints', latentDim: 8 });
+  c.weights = { teacher: 0, rollout: 0, variance: 0, covariance: 0, sigreg: 0, idm: 0, temporal: 0, planRollout: 1 };
+  const [b, t] = [3, c.history + c.rolloutSteps];
+  const images = np.array(gaussian(b * t * 16 * 16 * 3, 1, 3, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5);
+  const actions = np.array(gaussian(b * t * 2, 1, 4)).reshape([b, t, 2]);
+  const e0 = np.array(Float32Array.from(LOSS_PARTS, (_, i) => (i === 0 ? 1 : 0)));
+  const objective = (p: ReturnType<typeof initWorldModel>) => worldModelLosses(p, images.ref, np.zeros([b, t, 0]), actions.ref, np.zeros([c.latentDim, 8]),
+    np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1]), c).mul(e0.ref).sum();
+  const p = initWorldModel(c, 7);
+  const g = jit(grad(objective))(tree.ref(p));
+  const norm = async (x: unknown) => { let s = 0; for (const leaf of tree.leaves(x as never) as ReturnType<typeof np.zeros>[]) s += ((await leaf.data()) as Float32Array).reduce((a, v) => a + v * v, 0); return Math.sqrt(s); };
+  assert.ok((await objective(tree.ref(p)).data() as Float32Array)[0]! > 0, 'the keypoint rollout error is positive');
+  assert.ok(await norm(g.predictor) > 1e-6, 'the predictor learns from it');
+  assert.equal(await norm(g.convs), 0, 'the encoder does not');
+  assert.equal(await norm(g.proj), 0);
+  assert.equal(await norm(g.readout), 0, 'nor the keypoint sharpness');
+  tree.dispose([p, images, actions, e0]);
+});
+
 test('planner: a chunked plan holds each action for its chunk and replans only between chunks', async () => {
   const c = defaultWorldModelConfig({ actionDim: 2, stateDim: 4, imageSize: 16, inputSize: 16, channels: [8, 8] });
   const params = initWorldModel(c, 2);
@@ -200,6 +220,8 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.deepEqual(Object.keys(plan.baselines).sort(), ['oracle', 'random']);
   assert.equal(plan.baselines.oracle.success_rate, 1);
   assert.equal(plan.planner.energy, 'reach-time', 'a model with a time-to-reach head plans with it by default');
+  assert.deepEqual(plan.per_episode.map((e: { seed: number }) => e.seed), plan.seeds, 'one row per planner episode');
+  assert.equal(plan.per_episode.filter((e: { success: boolean }) => e.success).length, plan.successes);
 
   // A model without the head: plain embedding distance, and a one-line error when asked for it.
   const run2 = join(tmp, 'run-plain');
@@ -230,10 +252,10 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(JSON.parse(r.stdout).episodes, 1);
   // Keypoint readout, centred images, multi-step inverse dynamics; a chunked plan with the min energy.
   const run4 = join(tmp, 'run-kp');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--rollout-steps', '4', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg4 = JSON.parse(readFileSync(join(run4, 'config.json'), 'utf8')).model;
-  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.latentDim], ['keypoints', true, 3, 1, 32]);
+  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.rolloutSteps, cfg4.latentDim], ['keypoints', true, 3, 1, 4, 32]);
   const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(m4.every((m) => Number.isFinite(m.total) && m.idm > 0), 'finite losses, inverse dynamics trained');
   r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--no-baselines', '--json');

@@ -31,6 +31,8 @@ export interface PlanSummary extends EvalSummary {
   planner: PlannerConfig;
   world_model: { run: string; step: number };
   baselines: Record<string, EvalSummary>;
+  /** The planner's episodes one by one (seed, success, steps, return), to compare runs scene by scene. */
+  per_episode: { seed: number; success: boolean; steps: number; return: number }[];
 }
 
 export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
@@ -71,5 +73,6 @@ export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
       baselines[label] = summarize(world.name, world.fps, name, o.split, rs, (performance.now() - tb) / 1000, { device: 'cpu', units: poolSize(seeds.length, o.workers) });
     }
   }
-  return { ...summary, planner: planner.config, world_model: { run: o.run, step }, baselines };
+  const perEpisode = results.map((r) => ({ seed: r.seed, success: r.success, steps: r.steps, return: r.return }));
+  return { ...summary, planner: planner.config, world_model: { run: o.run, step }, baselines, per_episode: perEpisode };
 }

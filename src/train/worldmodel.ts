@@ -41,6 +41,8 @@ export interface TrainWorldModelOptions {
   idmGap?: number;
   /** Steps of inverse-dynamics-only training at the start (config.idmWarmup; default 0). */
   idmWarmup?: number;
+  /** Steps of the autoregressive rollout loss (config.rolloutSteps; default in config). */
+  rolloutSteps?: number;
   /** Per-image mean-colour subtraction at the encoder input (config.centerImages). */
   centerImages?: boolean;
   proprio?: boolean;
@@ -50,6 +52,8 @@ export interface TrainWorldModelOptions {
   temporalWeight?: number;
   /** Time-to-reach head loss weight (default 0: off). */
   reachTimeWeight?: number;
+  /** Keypoint readouts: predictor-only rollout loss on the planning embedding (default 0: off). */
+  planRolloutWeight?: number;
   /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
   timeLimit?: number;
   onStep?: (step: number, total: number, loss: number) => void;
@@ -129,10 +133,15 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       ...(o.centerImages ? { centerImages: true } : {}),
       ...(o.idmGap && o.idmGap > 1 ? { idmMaxGap: o.idmGap } : {}),
       ...(o.idmWarmup ? { idmWarmup: o.idmWarmup } : {}),
+      ...(o.rolloutSteps ? { rolloutSteps: o.rolloutSteps } : {}),
     });
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
     if (o.reachTimeWeight !== undefined) config.weights.reachTime = o.reachTimeWeight;
+    if (o.planRolloutWeight !== undefined) {
+      if (o.readout !== 'keypoints') throw new InputError('--plan-rollout needs --latent map --readout keypoints (it scores predicted keypoints)', 'add --latent map --readout keypoints, or drop --plan-rollout');
+      config.weights.planRollout = o.planRolloutWeight;
+    }
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
   }
   requireFeatures(ds, config);

@@ -24,6 +24,8 @@ export function trainCommand(program: Command): void {
     .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
     .option('--idm-gap <n>', 'multi-step inverse dynamics: predict the mean action between frames n steps apart (default 1: consecutive frames)', wholeNumber('--idm-gap', 1))
     .option('--idm-warmup <n>', 'train the inverse-dynamics loss alone for the first n steps (lets an images-only encoder find a small agent first)', wholeNumber('--idm-warmup', 0))
+    .option('--rollout-steps <n>', 'steps of the autoregressive rollout loss (longer: rollouts that hold up over a planning horizon, at more compute per step)', wholeNumber('--rollout-steps', 1))
+    .option('--plan-rollout <w>', 'keypoint readouts: weight of a rollout loss on the planning embedding that trains the predictor only (rollouts keep up with the agent)', parseFloat)
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
     .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
@@ -34,14 +36,14 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);
       let last = 0;
       let r;
       try {
-        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, device: o.device, onStep: (step) => { bar.tick(step - last); last = step; } });
+        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, device: o.device, onStep: (step) => { bar.tick(step - last); last = step; } });
       } finally {
         bar.stop();
       }

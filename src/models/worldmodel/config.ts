@@ -68,7 +68,12 @@ export interface WorldModelConfig {
   /** Loss weights. */
   /** temporal: PLDM's time-similarity term ‖z_{t+1} − z_t‖², which makes latent distance track time to reach. */
   /** reachTime: time-to-reach head trained through the encoder (0: off; the planner then uses embedding distance). */
-  weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number; temporal: number; reachTime?: number };
+  /**
+   * planRollout: keypoint readouts only — the rollout scored on the planning embedding, with the
+   * encoder and readout held fixed (stop-gradient), so only the predictor learns from it. The map
+   * loss is dominated by the static scene; this term is the agent's motion (0/absent: off).
+   */
+  weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number; temporal: number; reachTime?: number; planRollout?: number };
 }
 
 export function defaultWorldModelConfig(over: Partial<WorldModelConfig> & Pick<WorldModelConfig, 'actionDim'>): WorldModelConfig {

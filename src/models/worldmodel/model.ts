@@ -7,7 +7,7 @@
  * their characteristic function) against collapse. Recipe anchors: PLDM/EB-JEPA, DINO-WM, LeWM.
  */
 import '../../nn/polyfills.ts';
-import { jit, nn, numpy as np, tree, type JsTree } from '@jax-js/jax';
+import { jit, lax, nn, numpy as np, tree, type JsTree } from '@jax-js/jax';
 import {
   conv2d, conv2dFlops, convOutSize, initConv2d, initLinear, initMLP, linear, linearFlops, mlp, mlpFlops,
   type Conv2dConfig, type Conv2dParams, type LinearParams, type MLPParams,
@@ -249,7 +249,7 @@ function handles<T extends JsTree<A>>(t: T, n: number): T[] {
   return Array.from({ length: n }, (_, i) => (i + 1 < n ? tree.ref(t) : t));
 }
 
-export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm', 'temporal', 'reach_time'] as const;
+export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm', 'temporal', 'reach_time', 'plan_rollout'] as const;
 
 /** Expectile τ of the time-to-reach regression (below 0.5: leans toward the data's fastest gaps). */
 export const REACH_TIME_TAU = 0.3;
@@ -273,10 +273,13 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const goalReadout = wReach > 0 && map ? tree.ref(p.readout!) : undefined;
   const zFlat = encode({ convs: p.convs, proj: p.proj }, images.reshape([b * t, s, s, 3]),
     c.stateDim > 0 ? state.reshape([b * t, c.stateDim]) : (state.dispose(), null), c); // [B·T, D]
+  const wPlan = map && c.readout === 'keypoints' ? (w.planRollout ?? 0) : 0;
+  // Taken before the readout below consumes it (the plan-rollout term reads keypoints with it fixed).
+  const kpBeta = wPlan > 0 ? lax.stopGradient((p.readout as KeypointParams).logBeta.ref) : undefined;
   // The planning embedding: the map's readout ('map'), or the latent itself ('vector').
   const e = readout(p.readout, zFlat.ref, c).reshape([b, t, d]);
   const z = zFlat.reshape([b, t, D]);
-  const preds = handles(p.predictor, 2 * K);
+  const preds = handles(p.predictor, (wPlan > 0 ? 3 : 2) * K);
   // Inverse-dynamics pairs (i, j): frames idmMaxGap apart (default: consecutive frames).
   const maxGap = Math.min(t - 1, c.idmMaxGap ?? 1);
   const pairs: [number, number][] = [];
@@ -322,6 +325,29 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     hist = next;
   }
   hist.dispose();
+  // Planning-embedding rollout (predictor only): the planner scores keypoints of predicted maps,
+  // and the map loss barely sees a few-pixel agent move, so rollouts lag the true motion. Inputs,
+  // targets and the readout are stop-gradient: the encoder cannot make keypoints easier to
+  // predict by freezing them (it did when this loss reached it).
+  let planRollout: A = np.zeros([]);
+  if (wPlan > 0) {
+    const zs = lax.stopGradient(z.ref);
+    const es = lax.stopGradient(e.ref);
+    const kp = () => ({ logBeta: kpBeta!.ref });
+    let h = zs.ref.slice([], [0, H], []);
+    for (let k = 0; k < K; k++) {
+      const i = H - 1 + k;
+      const pred = predict(preds[2 * K + k]!, h.ref, actAt(i), c);
+      const l = np.square(readout(kp(), pred.ref, c).sub(es.ref.slice([], i + 1, []))).sum(-1).mean();
+      planRollout = planRollout.add(l);
+      h = np.concatenate([h.slice([], [1, H], []), pred.reshape([b, 1, D])], 1);
+    }
+    h.dispose();
+    zs.dispose();
+    es.dispose();
+    kpBeta!.dispose();
+    planRollout = planRollout.mul(1 / K);
+  }
   // Inverse dynamics on consecutive embeddings keeps the latent controllable (PLDM/EB-JEPA).
   // The head predicts the mean action between the two frames.
   let idm: A | undefined;
@@ -368,12 +394,12 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!;
   let rest = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
     .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(temporal.ref.mul(w.temporal ?? 0))
-    .add(reach.ref.mul(wReach));
+    .add(reach.ref.mul(wReach)).add(planRollout.ref.mul(wPlan));
   // IDM warm-up: idmOnly = 1 trains the inverse-dynamics loss alone (the encoder first finds what
   // the actions move), 0 trains everything; an array, so one compiled step serves both phases.
   if (idmOnly) rest = rest.mul(np.array(1).sub(idmOnly));
   const total = rest.add(idmM.ref.mul(w.idm));
-  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal, reach]);
+  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal, reach, planRollout]);
 }
 
 export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): number {
