@@ -17,6 +17,9 @@ import { randomDirections, poolFrames } from '../src/models/worldmodel/processor
 import { effectiveRank, linearProbeR2, symmetricEigenvalues } from '../src/eval/linalg.ts';
 import { Rng } from '../src/rng.ts';
 import { collectDataset } from '../src/node/collect.ts';
+import { loadWorldModel } from '../src/train/worldmodel.ts';
+import { evalWorldModel } from '../src/eval/worldmodel-eval.ts';
+import { openDataset } from '../src/data/reader.ts';
 
 await useDevice('wasm');
 const bin = fileURLToPath(new URL('../bin/umwelt.js', import.meta.url));
@@ -210,6 +213,16 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.ok(ev.k_step['1'].ratio > 0);
   assert.deepEqual(ev.probe.targets, ['agent_x', 'agent_y']);
   assert.ok(ev.effective_rank > 0 && ev.effective_rank <= 32);
+  assert.deepEqual(Object.keys(ev.probe.motion_ratio_k).sort(), Object.keys(ev.probe.r2_predicted_k).sort());
+  assert.ok(Object.values(ev.probe.motion_ratio_k).every((v) => Number.isFinite(v)), JSON.stringify(ev.probe));
+  // A predictor that predicts "nothing changes" (residual output zeroed): every rollout is the
+  // last latent, so the decoded prediction does not move at all — motion ratio 0 at every k.
+  const wm = loadWorldModel(run);
+  wm.params.predictor = tree.map((x: ReturnType<typeof np.zeros>) => np.zerosLike(x), wm.params.predictor);
+  const still = await evalWorldModel(wm.params, wm.config, await openDataset(data));
+  assert.ok(Object.keys(still.probe.motion_ratio_k).length > 0);
+  for (const [k, v] of Object.entries(still.probe.motion_ratio_k)) assert.ok(Math.abs(v) < 1e-5, `k=${k}: ${v}`);
+  assert.ok(still.k_step['1']!.ratio > 0.99 && still.k_step['1']!.ratio < 1.01, 'copy-last predictor: ratio 1');
 
   r = umwelt('plan', '--world-model', run, '--world', 'two-room', '--split', 'heldout', '--episodes', '2', '--horizon', '3', '--samples', '16', '--iterations', '1', '--json');
   assert.equal(r.code, 0, r.stderr);

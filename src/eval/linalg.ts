@@ -95,15 +95,16 @@ function solve(a: Float64Array, b: Float64Array, n: number, k: number): Float64A
 }
 
 /**
- * Linear probe: ridge regression from features x [m, n] to targets y [m, k], fitted on rows
- * `fit` and scored (R², averaged over target columns) on rows `score`.
+ * Ridge regression from features x [m, n] to targets y [m, k], fitted on rows `fit`; returns the
+ * fitted map from one feature row (n numbers) to its k predictions.
  */
-export function linearProbeR2(x: ArrayLike<number>, y: ArrayLike<number>, n: number, k: number, fit: number[], score: number[], ridge = 1e-3): number[] {
+export function linearProbeFit(x: ArrayLike<number>, y: ArrayLike<number>, n: number, k: number, fit: number[], ridge = 1e-3): (features: ArrayLike<number>) => number[] {
   const p = n + 1; // bias column
   const xtx = new Float64Array(p * p), xty = new Float64Array(p * k);
-  const row = (r: number) => { const v = new Float64Array(p); for (let j = 0; j < n; j++) v[j] = x[r * n + j]!; v[n] = 1; return v; };
+  const v = new Float64Array(p);
   for (const r of fit) {
-    const v = row(r);
+    for (let j = 0; j < n; j++) v[j] = x[r * n + j]!;
+    v[n] = 1;
     for (let i = 0; i < p; i++) {
       for (let j = 0; j < p; j++) xtx[i * p + j]! += v[i]! * v[j]!;
       for (let j = 0; j < k; j++) xty[i * k + j]! += v[i]! * y[r * k + j]!;
@@ -111,19 +112,28 @@ export function linearProbeR2(x: ArrayLike<number>, y: ArrayLike<number>, n: num
   }
   for (let i = 0; i < n; i++) xtx[i * p + i]! += ridge * fit.length;
   const w = solve(xtx, xty, p, k);
-  const out: number[] = [];
-  for (let j = 0; j < k; j++) {
+  return (f) => Array.from({ length: k }, (_, j) => {
+    let pred = w[n * k + j]!;
+    for (let i = 0; i < n; i++) pred += f[i]! * w[i * k + j]!;
+    return pred;
+  });
+}
+
+/**
+ * Linear probe: ridge regression from features x [m, n] to targets y [m, k], fitted on rows
+ * `fit` and scored (R² per target column) on rows `score`.
+ */
+export function linearProbeR2(x: ArrayLike<number>, y: ArrayLike<number>, n: number, k: number, fit: number[], score: number[], ridge = 1e-3): number[] {
+  const probe = linearProbeFit(x, y, n, k, fit, ridge);
+  const preds = score.map((r) => probe(Array.prototype.slice.call(x, r * n, (r + 1) * n) as number[]));
+  return Array.from({ length: k }, (_, j) => {
     let mean = 0;
     for (const r of score) mean += y[r * k + j]! / score.length;
     let ssRes = 0, ssTot = 0;
-    for (const r of score) {
-      const v = row(r);
-      let pred = 0;
-      for (let i = 0; i < p; i++) pred += v[i]! * w[i * k + j]!;
-      ssRes += (y[r * k + j]! - pred) ** 2;
+    score.forEach((r, q) => {
+      ssRes += (y[r * k + j]! - preds[q]![j]!) ** 2;
       ssTot += (y[r * k + j]! - mean) ** 2;
-    }
-    out.push(ssTot > 0 ? 1 - ssRes / ssTot : 0);
-  }
-  return out;
+    });
+    return ssTot > 0 ? 1 - ssRes / ssTot : 0;
+  });
 }

@@ -4,7 +4,8 @@
  *    the true actions vs assuming nothing changes (≤ 1 means the model beats "no change");
  *  - error with shuffled actions ÷ error with true actions (≫ 1 means actions matter);
  *  - linear-probe R² of positions (state dims named *_x / *_y, else the whole state) from encoded latents and from
- *    one-step predicted latents (probe fitted on encoded latents of half the episodes);
+ *    k-step predicted latents (probe fitted on encoded latents of half the episodes), and the
+ *    motion ratio: decoded predicted displacement ÷ true displacement over k steps;
  *  - effective rank of the embeddings (collapse monitor).
  */
 import '../nn/polyfills.ts';
@@ -13,7 +14,7 @@ import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
 import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { dynamicsRefs, frameEncoder, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
-import { effectiveRank, linearProbeR2 } from './linalg.ts';
+import { effectiveRank, linearProbeFit, linearProbeR2 } from './linalg.ts';
 
 type A = np.Array;
 
@@ -22,7 +23,13 @@ export interface WorldModelEval {
   frames: number;
   k_step: Record<string, { error: number; copy_last_error: number; ratio: number; windows: number } | null>;
   shuffled_actions_ratio: { k: number; ratio: number } | null;
-  probe: { targets: string[]; r2_encoded: number; r2_predicted: number; per_target_encoded: number[] };
+  /**
+   * r2_predicted: from one-step predicted latents; r2_predicted_k: from k-step rollouts.
+   * motion_ratio_k: how far the probe-decoded prediction moves relative to how far the true
+   * positions move over k steps (least-squares slope of predicted on true displacement): 1 = the
+   * right speed, < 1 = rollouts lag (a planner then under-rates every action), ≈ 0 = nothing moves.
+   */
+  probe: { targets: string[]; r2_encoded: number; r2_predicted: number; per_target_encoded: number[]; r2_predicted_k: Record<string, number>; motion_ratio_k: Record<string, number> };
   effective_rank: number;
   latent_dim: number;
 }
@@ -94,7 +101,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
 
   const kStep: WorldModelEval['k_step'] = {};
   let shuffled: WorldModelEval['shuffled_actions_ratio'] = null;
-  let predictedK1: { windows: [number, number][]; z: Float32Array } | undefined;
+  const predicted = new Map<number, { windows: [number, number][]; z: Float32Array }>();
   for (const k of [1, 4, 8, 16]) {
     let windows = windowsFor(k);
     if (windows.length === 0) { kStep[String(k)] = null; continue; }
@@ -107,7 +114,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
       copy += sq(e.z, i * D, e.z, (i + k) * D);
     });
     kStep[String(k)] = { error: err / windows.length, copy_last_error: copy / windows.length, ratio: copy > 0 ? err / copy : 0, windows: windows.length };
-    if (k === 1) predictedK1 = { windows, z: zPred };
+    predicted.set(k, { windows, z: zPred });
     if (k === 4 || (k === 1 && !shuffled)) {
       // Actions from other, randomly chosen windows of the same length.
       const perm = windows.map((_, w) => windows[(w + 1 + rng.int(windows.length - 1)) % windows.length]!);
@@ -124,21 +131,33 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   eps.forEach((e, ei) => { for (let i = 0; i < e.len; i++) { for (let d = 0; d < D; d++) allZ.push(e.z[i * D + d]!); for (let j = 0; j < P; j++) allPos.push(e.pos[i * P + j]!); epOf.push(ei); } });
   const fit = epOf.map((e, r) => [e, r] as const).filter(([e]) => e % 2 === 0).map(([, r]) => r);
   const score = epOf.map((e, r) => [e, r] as const).filter(([e]) => e % 2 === 1).map(([, r]) => r);
-  let r2Enc: number[] = [], r2Pred = NaN;
+  let r2Enc: number[] = [];
+  const r2PredK: Record<string, number> = {}, motionK: Record<string, number> = {};
   if (P > 0 && fit.length > D && score.length > 1) {
     r2Enc = linearProbeR2(allZ, allPos, D, P, fit, score);
-    if (predictedK1) {
-      // Same probe on predicted latents: append them as extra rows scored against true positions.
-      const rows = predictedK1.windows.map(([ei, i], w) => ({ ei, i, w })).filter((r) => r.ei % 2 === 1);
-      const xz = [...allZ], yp = [...allPos];
-      const extra: number[] = [];
+    const probe = linearProbeFit(allZ, allPos, D, P, fit);
+    for (const [k, pr] of predicted) {
+      // Scored on the probe's held-out (odd) episodes: decoded k-step predictions vs true positions.
+      const rows = pr.windows.map(([ei, i], w) => ({ ei, i, w })).filter((r) => r.ei % 2 === 1);
+      if (rows.length < 2) continue;
+      const mean = new Float64Array(P);
+      for (const r of rows) for (let j = 0; j < P; j++) mean[j]! += eps[r.ei]!.pos[(r.i + k) * P + j]! / rows.length;
+      const ssRes = new Float64Array(P), ssTot = new Float64Array(P);
+      let along = 0, moved = 0;
       for (const r of rows) {
-        extra.push(xz.length / D);
-        for (let d = 0; d < D; d++) xz.push(predictedK1.z[r.w * D + d]!);
-        for (let j = 0; j < P; j++) yp.push(eps[r.ei]!.pos[(r.i + 1) * P + j]!);
+        const e = eps[r.ei]!;
+        const hat = probe(pr.z.subarray(r.w * D, (r.w + 1) * D));
+        const from = probe(e.z.subarray(r.i * D, (r.i + 1) * D));
+        for (let j = 0; j < P; j++) {
+          const truth = e.pos[(r.i + k) * P + j]!, dTrue = truth - e.pos[r.i * P + j]!;
+          ssRes[j]! += (truth - hat[j]!) ** 2;
+          ssTot[j]! += (truth - mean[j]!) ** 2;
+          along += (hat[j]! - from[j]!) * dTrue;
+          moved += dTrue * dTrue;
+        }
       }
-      const r2 = linearProbeR2(xz, yp, D, P, fit, extra);
-      r2Pred = r2.reduce((a, b) => a + b, 0) / r2.length;
+      r2PredK[String(k)] = Array.from(ssRes, (v, j) => (ssTot[j]! > 0 ? 1 - v / ssTot[j]! : 0)).reduce((a, b) => a + b, 0) / P;
+      if (moved > 0) motionK[String(k)] = along / moved;
     }
   }
   const zFlat = Float32Array.from(allZ);
@@ -147,7 +166,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
     frames: epOf.length,
     k_step: kStep,
     shuffled_actions_ratio: shuffled,
-    probe: { targets: posIdx.map(([name]) => name), r2_encoded: r2Enc.length ? r2Enc.reduce((a, b) => a + b, 0) / r2Enc.length : NaN, r2_predicted: r2Pred, per_target_encoded: r2Enc },
+    probe: { targets: posIdx.map(([name]) => name), r2_encoded: r2Enc.length ? r2Enc.reduce((a, b) => a + b, 0) / r2Enc.length : NaN, r2_predicted: r2PredK['1'] ?? NaN, per_target_encoded: r2Enc, r2_predicted_k: r2PredK, motion_ratio_k: motionK },
     effective_rank: effectiveRank(zFlat, epOf.length, D),
     latent_dim: D,
   };

@@ -38,6 +38,9 @@ export function evalCommand(program: Command): void {
         for (const [k, v] of Object.entries(r.k_step)) console.log(`  ${k.padStart(2)}-step latent error / copy-last: ${v ? v.ratio.toFixed(3) : 'n/a (episodes too short)'}`);
         if (r.shuffled_actions_ratio) console.log(`  shuffled / true actions error (k=${r.shuffled_actions_ratio.k}): ${r.shuffled_actions_ratio.ratio.toFixed(2)}`);
         console.log(`  probe R² (${r.probe.targets.join(', ')}): encoded ${r.probe.r2_encoded.toFixed(3)}, predicted ${r.probe.r2_predicted.toFixed(3)}`);
+        const perK = (x: Record<string, number>) => Object.entries(x).map(([k, v]) => `${v.toFixed(2)} (k=${k})`).join(', ');
+        console.log(`  probe R² from k-step predictions: ${perK(r.probe.r2_predicted_k)}`);
+        console.log(`  motion ratio (predicted ÷ true displacement, 1 = right speed): ${perK(r.probe.motion_ratio_k)}`);
         console.log(`  effective rank ${r.effective_rank.toFixed(2)} of ${r.latent_dim}`);
         return;
       }
