@@ -1,0 +1,145 @@
+/**
+ * Does a two-room world model know that walls block and doors let through? On scenes whose target
+ * is in the other room, it compares two open-loop action sequences of H steps: straight at the
+ * target (the true agent stops at the wall) and the expert's (through the door). For each, the
+ * agent position decoded from the predicted latents (a linear probe fitted on encoded frames of
+ * other scenes) is compared with the simulator's, and the planner's energy (closest predicted
+ * approach to the goal embedding) says which sequence the model prefers.
+ *
+ *   node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--json]
+ *
+ * A model that knows the wall: straight paths never cross it in prediction, and it prefers the
+ * expert's sequence. Prints one line per scene and a summary (or one JSON object).
+ */
+import { parseArgs } from 'node:util';
+import { numpy as np, tree } from '@jax-js/jax';
+import { loadWorldModel } from '../src/train/worldmodel.ts';
+import { LatentPlanner } from '../src/plan/latent-planner.ts';
+import { WorldEnv } from '../src/env/world-env.ts';
+import { getWorld } from '../src/worlds/index.ts';
+import { makePolicy } from '../src/experts/index.ts';
+import { readout, rolloutLatents } from '../src/models/worldmodel/model.ts';
+import { latentSize } from '../src/models/worldmodel/config.ts';
+import { linearProbeFit } from '../src/eval/linalg.ts';
+import { useDevice } from '../src/nn/runtime.ts';
+import { Rng } from '../src/rng.ts';
+import type { Observation } from '../src/env/types.ts';
+import type { TwoRoomScene } from '../src/worlds/two-room.ts';
+
+const { positionals, values: o } = parseArgs({ allowPositionals: true, options: {
+  split: { type: 'string', default: 'train' }, horizon: { type: 'string', default: '30' }, scenes: { type: 'string', default: '20' }, json: { type: 'boolean' },
+} });
+const run = positionals[0];
+if (!run || (o.split !== 'train' && o.split !== 'heldout')) {
+  console.error('usage: node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--json]');
+  process.exit(2);
+}
+const split = o.split;
+const H = Number(o.horizon), wanted = Number(o.scenes);
+await useDevice('wasm');
+const { config, params } = loadWorldModel(run);
+const planner = new LatentPlanner(params, config, {});
+const env = await WorldEnv.create(getWorld('two-room'), { images: true, size: config.imageSize });
+const expert = makePolicy('expert', 'two-room');
+const key = config.imageKey as 'observation.images.top';
+const L = latentSize(config), d = config.latentDim;
+
+/** Planning embeddings of latents (readout of map latents). */
+function embeddings(z: Float32Array, rows: number): Float32Array[] {
+  const e = readout(params.readout ? tree.ref(params.readout) : undefined, np.array(z as Float32Array<ArrayBuffer>).reshape([rows, L]), config).dataSync() as Float32Array;
+  return Array.from({ length: rows }, (_, i) => e.slice(i * d, (i + 1) * d));
+}
+const latentOf = (obs: Observation) => planner.embed(obs[key]!, obs['observation.state']);
+const agentOf = (obs: Observation) => [obs['observation.state']![0]!, obs['observation.state']![1]!];
+/** Predicted embeddings of an open-loop action sequence from a still start (history = [z0, z0]). */
+function rollout(z0: Float32Array, actions: number[][]): Float32Array[] {
+  const hist = new Float32Array(config.history * L);
+  for (let i = 0; i < config.history; i++) hist.set(z0, i * L);
+  const z = rolloutLatents(tree.ref(params.predictor), np.array(hist).reshape([1, config.history, L]),
+    np.array(Float32Array.from(actions.flat())).reshape([1, actions.length, config.actionDim]), config);
+  return embeddings(Float32Array.from(z.dataSync() as Float32Array), actions.length);
+}
+/** Runs actions in the simulator from the scene's start; positions after each step (held at the end). */
+function simulate(seed: number, actions: number[][]): number[][] {
+  env.reset({ seed, split });
+  const out: number[][] = [];
+  for (const a of actions) {
+    const r = env.step(Float64Array.from(a));
+    out.push(agentOf(r.obs));
+    if (r.terminated || r.truncated) break;
+  }
+  while (out.length < actions.length) out.push(out[out.length - 1]!);
+  return out;
+}
+
+// Probe: encoded frames of 30 other training scenes (expert steps alternating with random ones).
+const feats: number[] = [], pos: number[] = [];
+const rng = new Rng(0, 'two-room-walls/probe');
+for (let seed = 100000; seed < 100030; seed++) {
+  let obs = env.reset({ seed, split: 'train' }).obs;
+  expert.reset(env, seed);
+  for (let t = 0; t < 60; t++) {
+    feats.push(...embeddings(latentOf(obs), 1)[0]!);
+    pos.push(...agentOf(obs));
+    const r = env.step(t % 2 ? expert.act(obs, env) : Float64Array.from([rng.uniform(-1, 1), rng.uniform(-1, 1)]));
+    obs = r.obs;
+    if (r.terminated || r.truncated) break;
+  }
+}
+const rows = pos.length / 2;
+const probe = linearProbeFit(feats, pos, d, 2, Array.from({ length: rows }, (_, i) => i));
+
+const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.hypot(...Array.from(a, (v, i) => v - b[i]!));
+const closest = (pred: Float32Array[], goal: Float32Array) => Math.min(...pred.map((z) => dist(z, goal)));
+const scenes: Record<string, unknown>[] = [];
+for (let seed = 0; scenes.length < wanted && seed < 20 * wanted; seed++) {
+  const obs0 = env.reset({ seed, split }).obs;
+  const s = env.scene as TwoRoomScene;
+  const side = (x: number) => Math.sign(x - s.wallX);
+  if (side(s.start[0]) === side(s.target[0])) continue;
+  const goalObs = env.goalObservation('top')!;
+  const goal = embeddings(planner.embed(goalObs.rgb, goalObs.state), 1)[0]!;
+  const z0 = latentOf(obs0);
+  let obs = obs0;
+  expert.reset(env, seed);
+  const expertActs: number[][] = [];
+  for (let t = 0; t < H; t++) {
+    const a = expert.act(obs, env);
+    expertActs.push(Array.from(a));
+    const r = env.step(a);
+    obs = r.obs;
+    if (r.terminated || r.truncated) break;
+  }
+  while (expertActs.length < H) expertActs.push([0, 0]);
+  const dx = s.target[0] - s.start[0], dy = s.target[1] - s.start[1], len = Math.hypot(dx, dy);
+  const straightActs = Array.from({ length: H }, () => [dx / len, dy / len]);
+  const row: Record<string, unknown> = { seed };
+  for (const [name, acts] of [['straight', straightActs], ['expert', expertActs]] as const) {
+    const truth = simulate(seed, acts), pred = rollout(z0, acts);
+    const decoded = pred.map((e) => probe(e));
+    row[name] = {
+      error_m: [10, 20, H].map((k) => dist(decoded[k - 1]!, truth[k - 1]!)),
+      crosses_predicted: decoded.some((p) => side(p[0]!) !== side(s.start[0])),
+      crosses_true: truth.some((p) => side(p[0]!) !== side(s.start[0])),
+      energy: closest(pred, goal),
+    };
+  }
+  scenes.push(row);
+  if (!o.json) {
+    const f = (x: unknown) => { const r = x as { error_m: number[]; crosses_predicted: boolean; crosses_true: boolean; energy: number }; return `error ${r.error_m.map((v) => v.toFixed(2)).join('/')} m, crosses ${r.crosses_predicted ? 'yes' : 'no'} (true ${r.crosses_true ? 'yes' : 'no'}), energy ${r.energy.toFixed(2)}`; };
+    console.log(`seed ${seed}: straight ${f(row.straight)} | expert ${f(row.expert)}`);
+  }
+}
+env.close();
+type Part = { error_m: number[]; crosses_predicted: boolean; crosses_true: boolean; energy: number };
+const part = (r: Record<string, unknown>, n: string) => r[n] as Part;
+const mean = (f: (r: Record<string, unknown>) => number) => scenes.reduce((a, r) => a + f(r), 0) / scenes.length;
+const summary = {
+  run, split, horizon: H, scenes: scenes.length,
+  straight_crosses_wall_in_prediction_only: scenes.filter((r) => part(r, 'straight').crosses_predicted && !part(r, 'straight').crosses_true).length,
+  prefers_expert: scenes.filter((r) => part(r, 'expert').energy < part(r, 'straight').energy).length,
+  mean_error_m: Object.fromEntries(['straight', 'expert'].map((n) => [n, [0, 1, 2].map((i) => mean((r) => part(r, n).error_m[i]!))])),
+  steps_at: [10, 20, H],
+};
+if (o.json) console.log(JSON.stringify({ ...summary, per_scene: scenes }));
+else console.log(`${summary.scenes} cross-room scenes: predicted straight path crosses the wall (simulator: blocked) in ${summary.straight_crosses_wall_in_prediction_only}; energy prefers the expert's path in ${summary.prefers_expert}; mean decoded-position error at steps ${summary.steps_at.join('/')}: straight ${summary.mean_error_m.straight!.map((v) => v.toFixed(2)).join('/')} m, expert ${summary.mean_error_m.expert!.map((v) => v.toFixed(2)).join('/')} m`);
