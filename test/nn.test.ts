@@ -224,7 +224,10 @@ test('memory stays flat over 10,000 training steps', async () => {
   }
   collect();
   const growth = (process.memoryUsage().rss - rssAt1000) / 1e6;
-  assert.ok(growth < 40, `rss grew ${growth.toFixed(1)} MB over 9,000 steps`);
+  if (process.env.SHOW_GROWTH) console.log(`GROWTH ${growth.toFixed(1)}`);
+  // Identical runs on this machine read −73 … +41 MB (allocator and load, not leaks), so the bound
+  // catches only leaks larger than that noise; a live-buffer count would be the precise check.
+  assert.ok(growth < 80, `rss grew ${growth.toFixed(1)} MB over 9,000 steps`);
   trainer.dispose();
   bx.dispose();
   by.dispose();
