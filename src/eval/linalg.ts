@@ -119,13 +119,9 @@ export function linearProbeFit(x: ArrayLike<number>, y: ArrayLike<number>, n: nu
   });
 }
 
-/**
- * Linear probe: ridge regression from features x [m, n] to targets y [m, k], fitted on rows
- * `fit` and scored (R² per target column) on rows `score`.
- */
-export function linearProbeR2(x: ArrayLike<number>, y: ArrayLike<number>, n: number, k: number, fit: number[], score: number[], ridge = 1e-3): number[] {
-  const probe = linearProbeFit(x, y, n, k, fit, ridge);
-  const preds = score.map((r) => probe(Array.prototype.slice.call(x, r * n, (r + 1) * n) as number[]));
+/** R² per target column of a fitted probe on rows `score` of features x [m, n] and targets y [m, k]. */
+export function probeR2(probe: (features: ArrayLike<number>) => number[], x: ArrayLike<number>, y: ArrayLike<number>, n: number, k: number, score: number[]): number[] {
+  const preds = score.map((r) => probe(Array.from({ length: n }, (_, j) => x[r * n + j]!)));
   return Array.from({ length: k }, (_, j) => {
     let mean = 0;
     for (const r of score) mean += y[r * k + j]! / score.length;
@@ -136,4 +132,12 @@ export function linearProbeR2(x: ArrayLike<number>, y: ArrayLike<number>, n: num
     });
     return ssTot > 0 ? 1 - ssRes / ssTot : 0;
   });
+}
+
+/**
+ * Linear probe: ridge regression from features x [m, n] to targets y [m, k], fitted on rows
+ * `fit` and scored (R² per target column) on rows `score`.
+ */
+export function linearProbeR2(x: ArrayLike<number>, y: ArrayLike<number>, n: number, k: number, fit: number[], score: number[], ridge = 1e-3): number[] {
+  return probeR2(linearProbeFit(x, y, n, k, fit, ridge), x, y, n, k, score);
 }

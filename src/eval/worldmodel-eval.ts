@@ -14,7 +14,7 @@ import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
 import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { dynamicsRefs, frameEncoder, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
-import { effectiveRank, linearProbeFit, linearProbeR2 } from './linalg.ts';
+import { effectiveRank, linearProbeFit, probeR2 } from './linalg.ts';
 
 type A = np.Array;
 
@@ -134,8 +134,8 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   let r2Enc: number[] = [];
   const r2PredK: Record<string, number> = {}, motionK: Record<string, number> = {};
   if (P > 0 && fit.length > D && score.length > 1) {
-    r2Enc = linearProbeR2(allZ, allPos, D, P, fit, score);
     const probe = linearProbeFit(allZ, allPos, D, P, fit);
+    r2Enc = probeR2(probe, allZ, allPos, D, P, score);
     for (const [k, pr] of predicted) {
       // Scored on the probe's held-out (odd) episodes: decoded k-step predictions vs true positions.
       const rows = pr.windows.map(([ei, i], w) => ({ ei, i, w })).filter((r) => r.ei % 2 === 1);

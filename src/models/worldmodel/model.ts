@@ -279,7 +279,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   // The planning embedding: the map's readout ('map'), or the latent itself ('vector').
   const e = readout(p.readout, zFlat.ref, c).reshape([b, t, d]);
   const z = zFlat.reshape([b, t, D]);
-  const preds = handles(p.predictor, (wPlan > 0 ? 3 : 2) * K);
+  const preds = handles(p.predictor, 2 * K + (wPlan > 0 ? 1 : 0));
   // Inverse-dynamics pairs (i, j): frames idmMaxGap apart (default: consecutive frames).
   const maxGap = Math.min(t - 1, c.idmMaxGap ?? 1);
   const pairs: [number, number][] = [];
@@ -331,22 +331,10 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   // predict by freezing them (it did when this loss reached it).
   let planRollout: A = np.zeros([]);
   if (wPlan > 0) {
-    const zs = lax.stopGradient(z.ref);
-    const es = lax.stopGradient(e.ref);
-    const kp = () => ({ logBeta: kpBeta!.ref });
-    let h = zs.ref.slice([], [0, H], []);
-    for (let k = 0; k < K; k++) {
-      const i = H - 1 + k;
-      const pred = predict(preds[2 * K + k]!, h.ref, actAt(i), c);
-      const l = np.square(readout(kp(), pred.ref, c).sub(es.ref.slice([], i + 1, []))).sum(-1).mean();
-      planRollout = planRollout.add(l);
-      h = np.concatenate([h.slice([], [1, H], []), pred.reshape([b, 1, D])], 1);
-    }
-    h.dispose();
-    zs.dispose();
-    es.dispose();
-    kpBeta!.dispose();
-    planRollout = planRollout.mul(1 / K);
+    const zs = lax.stopGradient(z.ref.slice([], [0, H], []));
+    const target = lax.stopGradient(e.ref.slice([], [H, H + K], [])).reshape([b * K, d]);
+    const predicted = rolloutLatents(preds[2 * K]!, zs, actions.ref.slice([], [H - 1, H - 1 + K], []), c).reshape([b * K, D]);
+    planRollout = np.square(readout({ logBeta: kpBeta! }, predicted, c).sub(target)).sum(-1).mean();
   }
   // Inverse dynamics on consecutive embeddings keeps the latent controllable (PLDM/EB-JEPA).
   // The head predicts the mean action between the two frames.
