@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import '../src/nn/polyfills.ts';
 import { grad, jit, numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
-import { initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
+import { initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, motionWeights, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
 import { LatentPlanner } from '../src/plan/latent-planner.ts';
 import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
@@ -125,8 +125,8 @@ test('IDM warm-up: the objective is the weighted inverse-dynamics loss alone, th
   assert.deepEqual(warm.slice(1), full.slice(1), 'the parts themselves do not depend on the phase');
 });
 
-test('plan-rollout loss trains the predictor only: no gradient reaches the encoder or the keypoint readout', async () => {
-  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], latent: 'map', mapChannels: 4, mapHidden: 8, readout: 'keypoints', latentDim: 8 });
+for (const [weighting, inputGrad] of [['uniform', false], ['motion', false], ['motion', true]] as const) test(`plan-rollout loss (${weighting} weighting${inputGrad ? ', input gradient' : ''}): ${inputGrad ? 'the encoder learns through the predictor\'s inputs' : 'trains the predictor only'}; no gradient reaches the keypoint readout`, async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], latent: 'map', mapChannels: 4, mapHidden: 8, readout: 'keypoints', latentDim: 8, planRolloutWeighting: weighting, planRolloutInputGrad: inputGrad });
   c.weights = { teacher: 0, rollout: 0, variance: 0, covariance: 0, sigreg: 0, idm: 0, temporal: 0, planRollout: 1 };
   const [b, t] = [3, c.history + c.rolloutSteps];
   const images = np.array(gaussian(b * t * 16 * 16 * 3, 1, 3, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5);
@@ -139,10 +139,29 @@ test('plan-rollout loss trains the predictor only: no gradient reaches the encod
   const norm = async (x: unknown) => { let s = 0; for (const leaf of tree.leaves(x as never) as ReturnType<typeof np.zeros>[]) s += ((await leaf.data()) as Float32Array).reduce((a, v) => a + v * v, 0); return Math.sqrt(s); };
   assert.ok((await objective(tree.ref(p)).data() as Float32Array)[0]! > 0, 'the keypoint rollout error is positive');
   assert.ok(await norm(g.predictor) > 1e-6, 'the predictor learns from it');
-  assert.equal(await norm(g.convs), 0, 'the encoder does not');
-  assert.equal(await norm(g.proj), 0);
+  if (inputGrad) {
+    assert.ok(await norm(g.convs) > 1e-6, 'the encoder learns through the history maps');
+    assert.ok(await norm(g.proj) > 1e-6);
+  } else {
+    assert.equal(await norm(g.convs), 0, 'the encoder does not');
+    assert.equal(await norm(g.proj), 0);
+  }
   assert.equal(await norm(g.readout), 0, 'nor the keypoint sharpness');
   tree.dispose([p, images, actions, e0]);
+});
+
+test('plan-rollout motion weights: coordinates that never move weigh 0, the rest by displacement variance, mean 1', async () => {
+  // 4 windows, 2 steps, 3 coordinates: coordinate 0 is static, 1 moves ±1, 2 moves ±2 (variance 4×).
+  const start = np.array(new Float32Array([0.5, 0, 0, 0.5, 1, 1, 0.5, 2, 2, 0.5, 3, 3])).reshape([4, 3]);
+  const step = [1, -1, 1, -1];
+  const next = np.array(Float32Array.from({ length: 4 * 2 * 3 }, (_, i) => {
+    const w = Math.floor(i / 6), k = Math.floor(i / 3) % 2, j = i % 3;
+    return j === 0 ? 0.5 : w + j * step[w]! * (k + 1);
+  })).reshape([4, 2, 3]);
+  const wts = Array.from((await motionWeights(start, next).data()) as Float32Array);
+  assert.ok(Math.abs(wts[0]!) < 1e-6, `static coordinate weight ${wts[0]}`);
+  assert.ok(Math.abs(wts[2]! / wts[1]! - 4) < 1e-4, `twice the motion, four times the weight: ${wts}`);
+  assert.ok(Math.abs(wts.reduce((a, v) => a + v, 0) / 3 - 1) < 1e-5, 'mean weight 1');
 });
 
 test('planner: a chunked plan holds each action for its chunk and replans only between chunks', async () => {
@@ -275,7 +294,10 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(r.code, 0, r.stderr);
   const p4 = JSON.parse(r.stdout);
   assert.deepEqual([p4.planner.chunk, p4.planner.energy], [2, 'min']);
-  for (const [args, msg] of [[['--readout', 'keypoints'], /^error: --readout keypoints needs --latent map/], [['--latent', 'map', '--proprio'], /^error: --proprio cannot be combined with --latent map/], [['--latent', 'grid'], /^error: unknown latent kind 'grid'/], [['--time-limit', '0'], /^error: unknown time limit '0'/]] as const) {
+  for (const [args, msg] of [[['--readout', 'keypoints'], /^error: --readout keypoints needs --latent map/], [['--latent', 'map', '--proprio'], /^error: --proprio cannot be combined with --latent map/], [['--latent', 'grid'], /^error: unknown latent kind 'grid'/], [['--time-limit', '0'], /^error: unknown time limit '0'/],
+    [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-weighting', 'motion'], /^error: --plan-rollout-weighting needs --plan-rollout W/],
+    [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-input-grad'], /^error: --plan-rollout-input-grad needs --plan-rollout W/],
+    [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, msg);

@@ -54,6 +54,12 @@ export interface TrainWorldModelOptions {
   reachTimeWeight?: number;
   /** Keypoint readouts: predictor-only rollout loss on the planning embedding (default 0: off). */
   planRolloutWeight?: number;
+  /** How the plan-rollout term weighs keypoint coordinates (config.planRolloutWeighting; default 'uniform'). */
+  planRolloutWeighting?: 'uniform' | 'motion';
+  /** Plan-rollout gradient reaches the encoder through the predictor's inputs (config.planRolloutInputGrad). */
+  planRolloutInputGrad?: boolean;
+  /** 'map' latents: hidden channels of the convolutional predictor (config.mapHidden; default 32). */
+  mapHidden?: number;
   /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
   timeLimit?: number;
   onStep?: (step: number, total: number, loss: number) => void;
@@ -126,7 +132,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       patch: img.shape[0]! >= 64 ? 4 : 0,
       // 'map': stop at 8×8 (64 px: patch 4, then one stride-2 conv) and add the map head.
       channels: latent === 'map' ? (img.shape[0]! >= 64 ? [32, 32] : [16, 32]) : img.shape[0]! >= 64 ? [32, 32, 64] : [16, 32, 32],
-      ...(latent === 'map' ? { latent, mapChannels: 16, mapHidden: 32, readout: o.readout ?? 'linear', ...(o.readout === 'keypoints' ? { latentDim: 32 } : {}) } : {}),
+      ...(latent === 'map' ? { latent, mapChannels: 16, mapHidden: o.mapHidden ?? 32, readout: o.readout ?? 'linear', ...(o.readout === 'keypoints' ? { latentDim: 32 } : {}) } : {}),
       actionDim: ds.features.action?.shape[0] ?? 0,
       stateDim: o.proprio ? (ds.features['observation.state']?.shape[0] ?? 0) : 0,
       regularizer: o.regularizer ?? 'vicreg',
@@ -134,6 +140,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       ...(o.idmGap && o.idmGap > 1 ? { idmMaxGap: o.idmGap } : {}),
       ...(o.idmWarmup ? { idmWarmup: o.idmWarmup } : {}),
       ...(o.rolloutSteps ? { rolloutSteps: o.rolloutSteps } : {}),
+      ...(o.planRolloutWeighting && o.planRolloutWeighting !== 'uniform' ? { planRolloutWeighting: o.planRolloutWeighting } : {}),
+      ...(o.planRolloutInputGrad ? { planRolloutInputGrad: true } : {}),
     });
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
@@ -142,6 +150,9 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       if (o.readout !== 'keypoints') throw new InputError('--plan-rollout needs --latent map --readout keypoints (it scores predicted keypoints)', 'add --latent map --readout keypoints, or drop --plan-rollout');
       config.weights.planRollout = o.planRolloutWeight;
     }
+    if (o.planRolloutWeighting && !o.planRolloutWeight) throw new InputError('--plan-rollout-weighting needs --plan-rollout W (it weighs that term)', 'add --plan-rollout 1, or drop --plan-rollout-weighting');
+    if (o.planRolloutInputGrad && !o.planRolloutWeight) throw new InputError('--plan-rollout-input-grad needs --plan-rollout W (it routes that term\'s gradient)', 'add --plan-rollout 1, or drop --plan-rollout-input-grad');
+    if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
   }
   requireFeatures(ds, config);

@@ -26,6 +26,9 @@ export function trainCommand(program: Command): void {
     .option('--idm-warmup <n>', 'train the inverse-dynamics loss alone for the first n steps (lets an images-only encoder find a small agent first)', wholeNumber('--idm-warmup', 0))
     .option('--rollout-steps <n>', 'steps of the autoregressive rollout loss (longer: rollouts that hold up over a planning horizon, at more compute per step)', wholeNumber('--rollout-steps', 1))
     .option('--plan-rollout <w>', 'keypoint readouts: weight of a rollout loss on the planning embedding that trains the predictor only (rollouts keep up with the agent)', parseFloat)
+    .option('--plan-rollout-weighting <w>', 'uniform | motion (weigh each keypoint by how much it moves in the data)', (v: string) => { if (v !== 'uniform' && v !== 'motion') throw oneOf('plan-rollout weighting', v, ['uniform', 'motion']); return v; })
+    .option('--plan-rollout-input-grad', 'let the plan-rollout term train the encoder through the predictor\'s inputs (walls that stop the agent must show in the map)')
+    .option('--map-hidden <n>', 'map latents: hidden channels of the convolutional predictor (default 32)', wholeNumber('--map-hidden', 1))
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
     .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
@@ -36,7 +39,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; mapHidden?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);

@@ -73,6 +73,21 @@ export interface WorldModelConfig {
    * encoder and readout held fixed (stop-gradient), so only the predictor learns from it. The map
    * loss is dominated by the static scene; this term is the agent's motion (0/absent: off).
    */
+  /**
+   * How the plan-rollout term weighs the keypoint coordinates. 'uniform' (absent): every coordinate
+   * alike. 'motion': each coordinate by the variance of its true displacement over the batch
+   * (stop-gradient, mean 1), so keypoints parked on static features, which are most of them and
+   * trivially "predicted", stop diluting the few that follow the agent.
+   */
+  planRolloutWeighting?: 'uniform' | 'motion';
+  /**
+   * Let the plan-rollout term's gradient reach the encoder through the predictor's *inputs* (the
+   * history maps); targets and keypoint sharpness stay fixed. The map losses do not need walls
+   * (a residual predictor copies static features for free), so the encoder keeps them faint;
+   * through this path, windows where a wall stops the agent ask the encoder to show the wall.
+   * Absent: off (the encoder gets no gradient from the term).
+   */
+  planRolloutInputGrad?: boolean;
   weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number; temporal: number; reachTime?: number; planRollout?: number };
 }
 

@@ -197,6 +197,18 @@ export function readout(p: ReadoutParams | undefined, z: A, c: WorldModelConfig)
   return np.concatenate([x, y], -1);
 }
 
+/**
+ * Per-coordinate weights [d] (mean 1) from start embeddings [B, d] and the K embeddings that follow
+ * [B, K, d]: the variance over the batch of each coordinate's displacement from its start, so
+ * coordinates that never move weigh 0. Consumes its arguments.
+ */
+export function motionWeights(start: A, next: A): A {
+  const [b, K, d] = next.shape as [number, number, number];
+  const disp = next.sub(start.reshape([b, 1, d])).reshape([b * K, d]);
+  const v = np.square(disp.ref.sub(disp.mean(0, { keepdims: true }))).mean(0);
+  return v.ref.mul(d).div(v.sum().add(1e-8));
+}
+
 /** Forward FLOPs of one predictor step for `rows` latents. */
 export function predictorFlops(c: WorldModelConfig, rows: number): number {
   if (isMap(c)) {
@@ -331,10 +343,18 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   // predict by freezing them (it did when this loss reached it).
   let planRollout: A = np.zeros([]);
   if (wPlan > 0) {
-    const zs = lax.stopGradient(z.ref.slice([], [0, H], []));
+    const zs = c.planRolloutInputGrad ? z.ref.slice([], [0, H], []) : lax.stopGradient(z.ref.slice([], [0, H], []));
     const target = lax.stopGradient(e.ref.slice([], [H, H + K], [])).reshape([b * K, d]);
     const predicted = rolloutLatents(preds[2 * K]!, zs, actions.ref.slice([], [H - 1, H - 1 + K], []), c).reshape([b * K, D]);
-    planRollout = np.square(readout({ logBeta: kpBeta! }, predicted, c).sub(target)).sum(-1).mean();
+    let sq = np.square(readout({ logBeta: kpBeta! }, predicted, c).sub(target.ref)); // [B·K, d]
+    if (c.planRolloutWeighting === 'motion') {
+      // Each coordinate weighted by the variance of its true displacement from the last history
+      // frame (mean weight 1): the agent's keypoints carry the term, static ones barely count.
+      sq = sq.mul(motionWeights(lax.stopGradient(e.ref.slice([], H - 1, [])), target.reshape([b, K, d])).reshape([1, d]));
+    } else {
+      target.dispose();
+    }
+    planRollout = sq.sum(-1).mean();
   }
   // Inverse dynamics on consecutive embeddings keeps the latent controllable (PLDM/EB-JEPA).
   // The head predicts the mean action between the two frames.
