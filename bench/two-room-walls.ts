@@ -21,7 +21,7 @@ import { WorldEnv } from '../src/env/world-env.ts';
 import { getWorld } from '../src/worlds/index.ts';
 import { makePolicy } from '../src/experts/index.ts';
 import { readout, rolloutLatents } from '../src/models/worldmodel/model.ts';
-import { latentSize, mapSize } from '../src/models/worldmodel/config.ts';
+import { frameSkip, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { linearProbeFit } from '../src/eval/linalg.ts';
 import { useDevice } from '../src/nn/runtime.ts';
 import { Rng } from '../src/rng.ts';
@@ -44,7 +44,10 @@ const planner = new LatentPlanner(params, config, {});
 const env = await WorldEnv.create(getWorld('two-room'), { images: true, size: config.imageSize });
 const expert = makePolicy('expert', 'two-room');
 const key = config.imageKey as 'observation.images.top';
-const L = latentSize(config), d = config.latentDim;
+const L = latentSize(config), d = config.latentDim, F = frameSkip(config);
+if (H % F !== 0) { console.error(`--horizon ${H} is not a multiple of the model's frame skip ${F}`); process.exit(2); }
+/** Environment steps the position errors are reported at: model-step boundaries nearest 1/3, 2/3 and all of H. */
+const stepsAt = [H / 3, (2 * H) / 3, H].map((k) => Math.max(F, Math.round(k / F) * F));
 
 /** Planning embeddings of latents (readout of map latents). */
 function embeddings(z: Float32Array, rows: number): Float32Array[] {
@@ -54,7 +57,10 @@ function embeddings(z: Float32Array, rows: number): Float32Array[] {
 const latentOf = (obs: Observation) => planner.embed(obs[key]!, obs['observation.state']);
 const agentOf = (obs: Observation) => [obs['observation.state']![0]!, obs['observation.state']![1]!];
 /** Predicted embeddings of an open-loop action sequence from a still start (history = [z0, z0]). */
-function rollout(z0: Float32Array, actions: number[][]): Float32Array[] {
+function rollout(z0: Float32Array, envActions: number[][]): Float32Array[] {
+  // A frame-skip model takes one step per F actions: their mean.
+  const actions = Array.from({ length: Math.floor(envActions.length / F) }, (_, m) =>
+    envActions[m * F]!.map((_, a) => envActions.slice(m * F, (m + 1) * F).reduce((sum, act) => sum + act[a]! / F, 0)));
   const hist = new Float32Array(config.history * L);
   for (let i = 0; i < config.history; i++) hist.set(z0, i * L);
   const z = rolloutLatents(tree.ref(params.predictor), np.array(hist).reshape([1, config.history, L]),
@@ -120,7 +126,7 @@ for (let seed = 0; scenes.length < wanted && seed < 20 * wanted; seed++) {
     const truth = simulate(seed, acts), pred = rollout(z0, acts);
     const decoded = pred.map((e) => probe(e));
     row[name] = {
-      error_m: [10, 20, H].map((k) => dist(decoded[k - 1]!, truth[k - 1]!)),
+      error_m: stepsAt.map((k) => dist(decoded[k / F - 1]!, truth[k - 1]!)),
       crosses_predicted: decoded.some((p) => side(p[0]!) !== side(s.start[0])),
       crosses_true: truth.some((p) => side(p[0]!) !== side(s.start[0])),
       energy: closest(pred, goal),
@@ -176,7 +182,7 @@ const summary = {
   straight_crosses_wall_in_prediction_only: scenes.filter((r) => part(r, 'straight').crosses_predicted && !part(r, 'straight').crosses_true).length,
   prefers_expert: scenes.filter((r) => part(r, 'expert').energy < part(r, 'straight').energy).length,
   mean_error_m: Object.fromEntries(['straight', 'expert'].map((n) => [n, [0, 1, 2].map((i) => mean((r) => part(r, n).error_m[i]!))])),
-  steps_at: [10, 20, H],
+  steps_at: stepsAt,
 };
 env.close();
 if (o.json) console.log(JSON.stringify({ ...summary, per_scene: scenes }));

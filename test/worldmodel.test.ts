@@ -13,7 +13,7 @@ import { LatentPlanner } from '../src/plan/latent-planner.ts';
 import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
 import { tree } from '@jax-js/jax';
-import { randomDirections, poolFrames } from '../src/models/worldmodel/processor.ts';
+import { randomDirections, poolFrames, skipFrames } from '../src/models/worldmodel/processor.ts';
 import { effectiveRank, linearProbeR2, symmetricEigenvalues } from '../src/eval/linalg.ts';
 import { Rng } from '../src/rng.ts';
 import { collectDataset } from '../src/node/collect.ts';
@@ -164,6 +164,38 @@ test('plan-rollout motion weights: coordinates that never move weigh 0, the rest
   assert.ok(Math.abs(wts.reduce((a, v) => a + v, 0) / 3 - 1) < 1e-5, 'mean weight 1');
 });
 
+test('frame skip: model frames every F-th dataset frame, each action the mean of the F it spans', () => {
+  const B = 2, W = 7, F = 3, A = 2, S = 1; // 7 frames → model frames 0, 3, 6
+  const b = {
+    batch: B, window: W, task: ['t', 't'], episode: Int32Array.from([0, 1]), start: Int32Array.from([0, 5]),
+    images: { cam: Uint8Array.from({ length: B * W * 3 }, (_, i) => Math.floor(i / 3)) }, // pixel value = frame row
+    state: Float32Array.from({ length: B * W * S }, (_, i) => 100 + i),
+    action: Float32Array.from({ length: B * W * A }, (_, i) => Math.floor(i / A) * (i % A === 0 ? 1 : -1)),
+  };
+  const m = skipFrames(b, F);
+  assert.equal(m.window, 3);
+  assert.deepEqual(Array.from(m.images.cam!).filter((_, i) => i % 3 === 0), [0, 3, 6, 7, 10, 13]);
+  assert.deepEqual(Array.from(m.state), [100, 103, 106, 107, 110, 113]);
+  // Window 0: actions of frames 0–2 (mean 1), 3–5 (mean 4), then frame 6's own; window 1 is frames 7–13.
+  assert.deepEqual(Array.from(m.action), [1, -1, 4, -4, 6, -6, 8, -8, 11, -11, 13, -13]);
+  assert.equal(skipFrames(b, 1), b, 'F = 1: unchanged');
+});
+
+test('planner with a frame-skip model: chunks of F by default, and a chunk must be a multiple of F', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, stateDim: 4, imageSize: 16, inputSize: 16, channels: [8, 8], frameSkip: 3 });
+  const planner = new LatentPlanner(initWorldModel(c, 2), c, { horizon: 9, samples: 8, iterations: 1 });
+  assert.equal(planner.config.chunk, 3);
+  assert.equal(planner.decisions, 3);
+  const rgb = (v: number) => new Uint8Array(16 * 16 * 3).fill(v);
+  planner.reset(planner.embed(rgb(200), [0.5, 0.5, 0, 0]), 1);
+  const acts: number[][] = [];
+  for (let t = 0; t < 6; t++) acts.push(Array.from(planner.act(planner.embed(rgb(20 + 10 * t), [0.1 * t, 0, 0, 0]))));
+  assert.deepEqual(acts[2], acts[0], 'one action held for the frame skip');
+  assert.equal(planner.rollouts, 2 * 8, 'replanned at steps 0 and 3');
+  assert.throws(() => new LatentPlanner(initWorldModel(c, 2), c, { chunk: 2 }), /not a multiple of the world model's frame skip 3/);
+  planner.dispose();
+});
+
 test('planner: a chunked plan holds each action for its chunk and replans only between chunks', async () => {
   const c = defaultWorldModelConfig({ actionDim: 2, stateDim: 4, imageSize: 16, inputSize: 16, channels: [8, 8] });
   const params = initWorldModel(c, 2);
@@ -294,6 +326,23 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(r.code, 0, r.stderr);
   const p4 = JSON.parse(r.stdout);
   assert.deepEqual([p4.planner.chunk, p4.planner.energy], [2, 'min']);
+  // Frame skip with the full plan-rollout recipe: config, eval in model steps, plans chunked by F.
+  const run5 = join(tmp, 'run-skip');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run5, '--latent', 'map', '--readout', 'keypoints', '--frame-skip', '2', '--map-hidden', '16', '--plan-rollout', '1', '--plan-rollout-weighting', 'motion', '--plan-rollout-input-grad', '--steps', '2', '--batch', '4', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const cfg5 = JSON.parse(readFileSync(join(run5, 'config.json'), 'utf8')).model;
+  assert.deepEqual([cfg5.frameSkip, cfg5.mapHidden, cfg5.planRolloutWeighting, cfg5.planRolloutInputGrad, cfg5.weights.planRollout], [2, 16, 'motion', true, 1]);
+  r = umwelt('eval', 'world-model', run5, '--data', data, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const e5 = JSON.parse(r.stdout);
+  assert.equal(e5.frame_skip, 2);
+  assert.ok(e5.k_step['1'].windows > 0 && e5.k_step['1'].windows < e5.frames, 'k counts model steps of 2 frames');
+  r = umwelt('plan', '--world-model', run5, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--samples', '8', '--iterations', '1', '--no-baselines', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).planner.chunk, 2, 'a frame-skip model plans in chunks of its frame skip by default');
+  r = umwelt('plan', '--world-model', run5, '--world', 'two-room', '--episodes', '1', '--chunk', '3', '--no-baselines');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: planner chunk 3 is not a multiple of the world model's frame skip 2/);
   for (const [args, msg] of [[['--readout', 'keypoints'], /^error: --readout keypoints needs --latent map/], [['--latent', 'map', '--proprio'], /^error: --proprio cannot be combined with --latent map/], [['--latent', 'grid'], /^error: unknown latent kind 'grid'/], [['--time-limit', '0'], /^error: unknown time limit '0'/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-weighting', 'motion'], /^error: --plan-rollout-weighting needs --plan-rollout W/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-input-grad'], /^error: --plan-rollout-input-grad needs --plan-rollout W/],

@@ -12,7 +12,7 @@ import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
-import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { frameSkip, latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { dynamicsRefs, frameEncoder, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { effectiveRank, linearProbeFit, probeR2 } from './linalg.ts';
 
@@ -21,6 +21,8 @@ type A = np.Array;
 export interface WorldModelEval {
   episodes: number;
   frames: number;
+  /** Environment steps per model step; k counts model steps (k · frame_skip environment steps). */
+  frame_skip: number;
   k_step: Record<string, { error: number; copy_last_error: number; ratio: number; windows: number } | null>;
   shuffled_actions_ratio: { k: number; ratio: number } | null;
   /**
@@ -42,7 +44,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   const embed = frameEncoder(params, c);
   // Rollouts run on the full latent (L floats: the map, for 'map' latents); every metric is taken
   // on the planning embedding (D = latentDim: the map's readout), the space the planner compares in.
-  const L = latentSize(c), D = c.latentDim, H = c.history, Adim = c.actionDim;
+  const L = latentSize(c), D = c.latentDim, H = c.history, Adim = c.actionDim, F = frameSkip(c);
   const toEmbedding = jit((ro: DynamicsParams['readout'], z: A) => readout(ro, z, c));
   const embedOf = async (z: Float32Array, rows: number): Promise<Float32Array> => (L === D ? z
     : Float32Array.from((await toEmbedding(params.readout ? tree.ref(params.readout) : undefined, np.array(z as Float32Array<ArrayBuffer>).reshape([rows, L])).data()) as Float32Array));
@@ -76,7 +78,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   const rng = new Rng(opts.seed ?? 0, 'wm-eval');
   const windowsFor = (k: number) => {
     const out: [number, number][] = [];
-    eps.forEach((e, ei) => { for (let i = H - 1; i + k < e.len; i++) out.push([ei, i]); });
+    eps.forEach((e, ei) => { for (let i = (H - 1) * F; i + k * F < e.len; i++) out.push([ei, i]); });
     return out;
   };
   // In chunks of windows: a map latent's rollout holds k conv activations per window.
@@ -88,10 +90,13 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
       const N = part.length;
       const hist = new Float32Array(N * H * L), acts = new Float32Array(N * k * Adim);
       part.forEach(([ei, i], w) => {
-        hist.set(eps[ei]!.lat.subarray((i - H + 1) * L, (i + 1) * L), w * H * L);
+        // History: every F-th frame up to i; each model step's action: the mean of the F it spans.
+        for (let h = 0; h < H; h++) hist.set(eps[ei]!.lat.subarray((i - (H - 1 - h) * F) * L, (i - (H - 1 - h) * F + 1) * L), (w * H + h) * L);
         const [ai, as] = actionSource[c0 + w]!;
         const src = eps[ai]!;
-        for (let j = 0; j < k; j++) acts.set(src.actions.subarray((as + j) * Adim, (as + j + 1) * Adim), (w * k + j) * Adim);
+        for (let j = 0; j < k; j++) {
+          for (let f = 0; f < F; f++) for (let a = 0; a < Adim; a++) acts[(w * k + j) * Adim + a]! += src.actions[(as + j * F + f) * Adim + a]! / F;
+        }
       });
       out.set((await roll(k)(dynamicsRefs(params), np.array(hist).reshape([N, H, L]), np.array(acts).reshape([N, k, Adim])).data()) as Float32Array, c0 * D);
     }
@@ -110,8 +115,8 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
     let err = 0, copy = 0;
     windows.forEach(([ei, i], w) => {
       const e = eps[ei]!;
-      err += sq(zPred, w * D, e.z, (i + k) * D);
-      copy += sq(e.z, i * D, e.z, (i + k) * D);
+      err += sq(zPred, w * D, e.z, (i + k * F) * D);
+      copy += sq(e.z, i * D, e.z, (i + k * F) * D);
     });
     kStep[String(k)] = { error: err / windows.length, copy_last_error: copy / windows.length, ratio: copy > 0 ? err / copy : 0, windows: windows.length };
     predicted.set(k, { windows, z: zPred });
@@ -120,7 +125,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
       const perm = windows.map((_, w) => windows[(w + 1 + rng.int(windows.length - 1)) % windows.length]!);
       const zShuf = await rollout(k, windows, perm);
       let errS = 0;
-      windows.forEach(([ei, i], w) => { errS += sq(zShuf, w * D, eps[ei]!.z, (i + k) * D); });
+      windows.forEach(([ei, i], w) => { errS += sq(zShuf, w * D, eps[ei]!.z, (i + k * F) * D); });
       shuffled = { k, ratio: err > 0 ? errS / err : 0 };
     }
   }
@@ -141,7 +146,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
       const rows = pr.windows.map(([ei, i], w) => ({ ei, i, w })).filter((r) => r.ei % 2 === 1);
       if (rows.length < 2) continue;
       const mean = new Float64Array(P);
-      for (const r of rows) for (let j = 0; j < P; j++) mean[j]! += eps[r.ei]!.pos[(r.i + k) * P + j]! / rows.length;
+      for (const r of rows) for (let j = 0; j < P; j++) mean[j]! += eps[r.ei]!.pos[(r.i + k * F) * P + j]! / rows.length;
       const ssRes = new Float64Array(P), ssTot = new Float64Array(P);
       let along = 0, moved = 0;
       for (const r of rows) {
@@ -149,7 +154,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
         const hat = probe(pr.z.subarray(r.w * D, (r.w + 1) * D));
         const from = probe(e.z.subarray(r.i * D, (r.i + 1) * D));
         for (let j = 0; j < P; j++) {
-          const truth = e.pos[(r.i + k) * P + j]!, dTrue = truth - e.pos[r.i * P + j]!;
+          const truth = e.pos[(r.i + k * F) * P + j]!, dTrue = truth - e.pos[r.i * P + j]!;
           ssRes[j]! += (truth - hat[j]!) ** 2;
           ssTot[j]! += (truth - mean[j]!) ** 2;
           along += (hat[j]! - from[j]!) * dTrue;
@@ -164,6 +169,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   return {
     episodes: eps.length,
     frames: epOf.length,
+    frame_skip: F,
     k_step: kStep,
     shuffled_actions_ratio: shuffled,
     probe: { targets: posIdx.map(([name]) => name), r2_encoded: r2Enc.length ? r2Enc.reduce((a, b) => a + b, 0) / r2Enc.length : NaN, r2_predicted: r2PredK['1'] ?? NaN, per_target_encoded: r2Enc, r2_predicted_k: r2PredK, motion_ratio_k: motionK },

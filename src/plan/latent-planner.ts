@@ -8,7 +8,7 @@
 import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
-import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { frameSkip, latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { dynamicsRefs, frameEncoder, predict, readout, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { reachTime, type ReachTimeParams } from '../models/worldmodel/reach-time.ts';
 import { InputError } from '../errors.ts';
@@ -58,6 +58,7 @@ export class LatentPlanner {
   private readonly energyFn: (p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => A;
   private mean: Float32Array;
   private rng = new Rng(0, 'planner');
+  /** Latents of the last (history − 1)·F + 1 observed frames (the model's history is every F-th). */
   private history: Float32Array[] = [];
   private goal: Float32Array | undefined;
   /** Steps taken this episode, and the action being held until its chunk ends. */
@@ -70,14 +71,18 @@ export class LatentPlanner {
     this.params = params;
     this.wm = wm;
     // Default energy: the learned time-to-reach when the model was trained with it.
-    this.config = { ...PLANNER_DEFAULTS, energy: hasReachTime(wm) ? 'reach-time' : 'sum', ...config };
+    // A frame-skip model steps F environment steps at a time: plans hold each action for F steps by default.
+    const F = frameSkip(wm);
+    this.config = { ...PLANNER_DEFAULTS, energy: hasReachTime(wm) ? 'reach-time' : 'sum', chunk: F, ...config };
     if (this.config.energy === 'reach-time' && !hasReachTime(wm)) {
       throw new InputError('--energy reach-time needs a world model trained with a time-to-reach head', 'train with: umwelt train world-model … --reach-time 1, or plan with --energy sum');
     }
     if (!(this.config.chunk >= 1 && Number.isInteger(this.config.chunk))) throw new InputError(`planner chunk must be a whole number ≥ 1 (got ${this.config.chunk})`);
+    if (this.config.chunk % F !== 0) throw new InputError(`planner chunk ${this.config.chunk} is not a multiple of the world model's frame skip ${F} (each model step holds one action for ${F} steps)`, `plan with --chunk ${F} (or a multiple)`);
     this.mean = new Float32Array(this.decisions * wm.actionDim);
     this.encodeFrames = frameEncoder(params, wm);
-    const H = this.config.horizon, chunk = this.config.chunk;
+    // Predictor calls per plan: one per F environment steps.
+    const H = Math.ceil(this.config.horizon / F), chunk = this.config.chunk / F;
     const finalOnly = this.config.energy === 'final';
     const minOnly = this.config.energy === 'min';
     const learned = this.config.energy === 'reach-time';
@@ -138,7 +143,8 @@ export class LatentPlanner {
     const D = latentSize(c);
     const hist = new Float32Array(n * c.history * D);
     const one = new Float32Array(c.history * D);
-    for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, this.history.length - c.history + i)]!, i * D);
+    const F = frameSkip(c), last = this.history.length - 1;
+    for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, last - (c.history - 1 - i) * F)]!, i * D);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
     const e = this.energyFn(dynamicsRefs(this.params), this.config.energy === 'reach-time' ? tree.ref(this.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
       np.array(new Float32Array(this.goal!)), np.array(actions).reshape([n, this.decisions, c.actionDim]));
@@ -152,7 +158,7 @@ export class LatentPlanner {
     const H = this.decisions;
     const A = this.wm.actionDim;
     this.history.push(z);
-    if (this.history.length > this.wm.history) this.history.shift();
+    if (this.history.length > (this.wm.history - 1) * frameSkip(this.wm) + 1) this.history.shift();
     const replan = this.steps++ % chunk === 0;
     if (!replan && this.held) return Float64Array.from(this.held);
     const mean = Float32Array.from(this.mean);

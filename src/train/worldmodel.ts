@@ -17,9 +17,9 @@ import { restoreTree } from '../nn/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.ts';
 import { ComputeLedger, type LedgerEntry } from '../ledger/ledger.ts';
 import { columnStd, effectiveRank } from '../eval/linalg.ts';
-import { defaultWorldModelConfig, windowLength, type LatentKind, type ReadoutKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { defaultWorldModelConfig, envWindowLength, frameSkip, windowLength, type LatentKind, type ReadoutKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { encode, initWorldModel, readout, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
-import { poolFrames, randomDirections } from '../models/worldmodel/processor.ts';
+import { poolFrames, randomDirections, skipFrames } from '../models/worldmodel/processor.ts';
 
 // Hyperparameters (defaults; the CLI can override steps, batch, lr, regularizer, seed, device).
 export const WM_DEFAULTS = { steps: 3000, batch: 32, lr: 1e-3, warmup: 200, weightDecay: 1e-4, sigregDirections: 64, checkpointEvery: 500, monitorEvery: 250 };
@@ -56,6 +56,8 @@ export interface TrainWorldModelOptions {
   planRolloutWeight?: number;
   /** How the plan-rollout term weighs keypoint coordinates (config.planRolloutWeighting; default 'uniform'). */
   planRolloutWeighting?: 'uniform' | 'motion';
+  /** Environment steps per model step (config.frameSkip; default 1). */
+  frameSkip?: number;
   /** Plan-rollout gradient reaches the encoder through the predictor's inputs (config.planRolloutInputGrad). */
   planRolloutInputGrad?: boolean;
   /** 'map' latents: hidden channels of the convolutional predictor (config.mapHidden; default 32). */
@@ -142,6 +144,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       ...(o.rolloutSteps ? { rolloutSteps: o.rolloutSteps } : {}),
       ...(o.planRolloutWeighting && o.planRolloutWeighting !== 'uniform' ? { planRolloutWeighting: o.planRolloutWeighting } : {}),
       ...(o.planRolloutInputGrad ? { planRolloutInputGrad: true } : {}),
+      ...(o.frameSkip && o.frameSkip > 1 ? { frameSkip: o.frameSkip } : {}),
     });
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
@@ -152,6 +155,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     }
     if (o.planRolloutWeighting && !o.planRolloutWeight) throw new InputError('--plan-rollout-weighting needs --plan-rollout W (it weighs that term)', 'add --plan-rollout 1, or drop --plan-rollout-weighting');
     if (o.planRolloutInputGrad && !o.planRolloutWeight) throw new InputError('--plan-rollout-input-grad needs --plan-rollout W (it routes that term\'s gradient)', 'add --plan-rollout 1, or drop --plan-rollout-input-grad');
+    if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
   }
@@ -173,7 +177,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   }
   if (trainer.step >= hp.steps) return { steps: trainer.step, seconds: 0, finalLoss: NaN, out: o.out, stoppedEarly: false };
 
-  const T = windowLength(config);
+  const T = envWindowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
   const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'], goals: (config.weights.reachTime ?? 0) > 0 });
   // The collapse monitor looks at the planning embedding (the readout, for 'map' latents).
@@ -183,13 +187,14 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   if (existsSync(paths.ledger)) {
     for (const e of (JSON.parse(readFileSync(paths.ledger, 'utf8')) as { entries: LedgerEntry[] }).entries) ledger.add(e);
   }
-  const flopsPerStep = 3 * worldModelFlops(config, hp.batch, T);
+  const flopsPerStep = 3 * worldModelFlops(config, hp.batch, windowLength(config));
   const t0 = performance.now();
   const startStep = trainer.step;
   let last = NaN;
   let stoppedEarly = false;
-  for await (const b of loader.batches()) {
+  for await (const envBatch of loader.batches()) {
     if (trainer.step >= hp.steps) break;
+    const b = skipFrames(envBatch, frameSkip(config));
     const [images, state, actions, ...goal] = batchArrays(b, config);
     const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
     const idmOnly = np.array(new Float32Array([trainer.step < (config.idmWarmup ?? 0) ? 1 : 0])).reshape([]);

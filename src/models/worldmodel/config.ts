@@ -59,6 +59,13 @@ export interface WorldModelConfig {
   actionDim: number;
   /** Proprioceptive state dims fed to the encoder (0: images only). */
   stateDim: number;
+  /**
+   * Environment steps per model step (DINO-WM's frameskip; absent: 1). The model sees every F-th
+   * frame and each step's action is the mean of the F actions it spans — the planner holds one
+   * action for F steps, where the mean is that action. A 30-step plan is then 30/F predictor
+   * calls, and the rollout loss spans F× more time at the same cost.
+   */
+  frameSkip?: number;
   /** Frames of latent history the predictor sees (frame-causal). */
   history: number;
   predictorHidden: number;
@@ -123,7 +130,17 @@ export function mapSize(c: WorldModelConfig): number {
   return s;
 }
 
-/** Frames per training window: history, plus the rollout horizon. */
+/** Model frames per training window: history, plus the rollout horizon. */
 export function windowLength(c: WorldModelConfig): number {
   return c.history + c.rolloutSteps;
+}
+
+/** Environment steps per model step (config.frameSkip, default 1). */
+export function frameSkip(c: WorldModelConfig): number {
+  return c.frameSkip ?? 1;
+}
+
+/** Dataset frames a training window spans: model frames F apart (the last one's action unused). */
+export function envWindowLength(c: WorldModelConfig): number {
+  return (windowLength(c) - 1) * frameSkip(c) + 1;
 }

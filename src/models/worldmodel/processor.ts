@@ -1,5 +1,6 @@
 /** Pre-processing between dataset frames and the world model: pooling, scaling, SIGReg directions. */
 import { Rng } from '../../rng.ts';
+import type { WindowBatch } from '../../data/loader.ts';
 
 /**
  * uint8 frames [N, S, S, 3] (concatenated) → float32 [N, s, s, 3] in [0, 1], average-pooled by an
@@ -36,4 +37,31 @@ export function randomDirections(d: number, k: number, seed: number, step: numbe
     for (let i = 0; i < d; i++) out[i * k + j]! /= norm;
   }
   return out;
+}
+
+/**
+ * Windows of (T − 1)·F + 1 consecutive frames → windows of T model frames F apart (frame skip):
+ * images and state of frames 0, F, 2F, …; each model frame's action is the mean of the F actions
+ * from it to the next model frame (the last frame keeps its own action, which no loss uses).
+ */
+export function skipFrames(b: WindowBatch, f: number): WindowBatch {
+  if (f === 1) return b;
+  if (b.goals) throw new Error('frame skip does not support goal frames (time-to-reach)');
+  const T = Math.floor((b.window - 1) / f) + 1;
+  const pick = <A extends Uint8Array | Float32Array>(src: A, per: number, make: (n: number) => A): A => {
+    const out = make(b.batch * T * per);
+    for (let i = 0; i < b.batch; i++) for (let t = 0; t < T; t++) out.set(src.subarray((i * b.window + t * f) * per, (i * b.window + t * f + 1) * per), (i * T + t) * per);
+    return out;
+  };
+  const frames = b.batch * b.window;
+  const images = Object.fromEntries(Object.entries(b.images).map(([k, v]) => [k, pick(v, v.length / frames, (n) => new Uint8Array(n))]));
+  const A = b.action.length / frames;
+  const action = new Float32Array(b.batch * T * A);
+  for (let i = 0; i < b.batch; i++) {
+    for (let t = 0; t < T; t++) {
+      const span = t < T - 1 ? f : 1;
+      for (let j = 0; j < span; j++) for (let a = 0; a < A; a++) action[(i * T + t) * A + a]! += b.action[(i * b.window + t * f + j) * A + a]! / span;
+    }
+  }
+  return { ...b, window: T, images, state: pick(b.state, b.state.length / frames, (n) => new Float32Array(n)), action };
 }
