@@ -125,8 +125,8 @@ test('IDM warm-up: the objective is the weighted inverse-dynamics loss alone, th
   assert.deepEqual(warm.slice(1), full.slice(1), 'the parts themselves do not depend on the phase');
 });
 
-for (const [weighting, inputGrad] of [['uniform', false], ['motion', false], ['motion', true]] as const) test(`plan-rollout loss (${weighting} weighting${inputGrad ? ', input gradient' : ''}): ${inputGrad ? 'the encoder learns through the predictor\'s inputs' : 'trains the predictor only'}; no gradient reaches the keypoint readout`, async () => {
-  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], latent: 'map', mapChannels: 4, mapHidden: 8, readout: 'keypoints', latentDim: 8, planRolloutWeighting: weighting, planRolloutInputGrad: inputGrad });
+for (const [weighting, inputGrad, hard] of [['uniform', false, false], ['motion', false, false], ['motion', false, true], ['motion', true, false]] as const) test(`plan-rollout loss (${weighting} weighting${hard ? ', hard windows' : ''}${inputGrad ? ', input gradient' : ''}): ${inputGrad ? 'the encoder learns through the predictor\'s inputs' : 'trains the predictor only'}; no gradient reaches the keypoint readout`, async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], latent: 'map', mapChannels: 4, mapHidden: 8, readout: 'keypoints', latentDim: 8, planRolloutWeighting: weighting, planRolloutInputGrad: inputGrad, planRolloutHard: hard });
   c.weights = { teacher: 0, rollout: 0, variance: 0, covariance: 0, sigreg: 0, idm: 0, temporal: 0, planRollout: 1 };
   const [b, t] = [3, c.history + c.rolloutSteps];
   const images = np.array(gaussian(b * t * 16 * 16 * 3, 1, 3, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5);
@@ -148,6 +148,20 @@ for (const [weighting, inputGrad] of [['uniform', false], ['motion', false], ['m
   }
   assert.equal(await norm(g.readout), 0, 'nor the keypoint sharpness');
   tree.dispose([p, images, actions, e0]);
+});
+
+test('plan-rollout hard windows: the term becomes mean(l²) / mean(l) over windows, never below the plain mean', async () => {
+  const base = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], latent: 'map', mapChannels: 4, mapHidden: 8, readout: 'keypoints', latentDim: 8 });
+  base.weights = { ...base.weights, planRollout: 1 };
+  const [b, t] = [6, base.history + base.rolloutSteps];
+  const value = async (hard: boolean) => {
+    const c = { ...base, planRolloutHard: hard };
+    const v = worldModelLosses(initWorldModel(c, 3), np.array(gaussian(b * t * 16 * 16 * 3, 1, 5, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5), np.zeros([b, t, 0]),
+      np.array(gaussian(b * t * 2, 1, 6)).reshape([b, t, 2]), np.zeros([c.latentDim, 8]), np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1]), c);
+    return ((await v.data()) as Float32Array)[LOSS_PARTS.indexOf('plan_rollout')]!;
+  };
+  const plain = await value(false), hard = await value(true);
+  assert.ok(plain > 0 && hard > plain * (1 + 1e-4), `windows differ in error, so the weighted mean exceeds the plain one: ${hard} vs ${plain}`);
 });
 
 test('plan-rollout motion weights: coordinates that never move weigh 0, the rest by displacement variance, mean 1', async () => {
@@ -346,6 +360,7 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   for (const [args, msg] of [[['--readout', 'keypoints'], /^error: --readout keypoints needs --latent map/], [['--latent', 'map', '--proprio'], /^error: --proprio cannot be combined with --latent map/], [['--latent', 'grid'], /^error: unknown latent kind 'grid'/], [['--time-limit', '0'], /^error: unknown time limit '0'/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-weighting', 'motion'], /^error: --plan-rollout-weighting needs --plan-rollout W/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-input-grad'], /^error: --plan-rollout-input-grad needs --plan-rollout W/],
+    [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-hard'], /^error: --plan-rollout-hard needs --plan-rollout W/],
     [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);
     assert.notEqual(r.code, 0);

@@ -56,6 +56,8 @@ export interface TrainWorldModelOptions {
   planRolloutWeight?: number;
   /** How the plan-rollout term weighs keypoint coordinates (config.planRolloutWeighting; default 'uniform'). */
   planRolloutWeighting?: 'uniform' | 'motion';
+  /** Plan-rollout windows weighted by their own error (config.planRolloutHard). */
+  planRolloutHard?: boolean;
   /** Environment steps per model step (config.frameSkip; default 1). */
   frameSkip?: number;
   /** Plan-rollout gradient reaches the encoder through the predictor's inputs (config.planRolloutInputGrad). */
@@ -144,6 +146,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       ...(o.rolloutSteps ? { rolloutSteps: o.rolloutSteps } : {}),
       ...(o.planRolloutWeighting && o.planRolloutWeighting !== 'uniform' ? { planRolloutWeighting: o.planRolloutWeighting } : {}),
       ...(o.planRolloutInputGrad ? { planRolloutInputGrad: true } : {}),
+      ...(o.planRolloutHard ? { planRolloutHard: true } : {}),
       ...(o.frameSkip && o.frameSkip > 1 ? { frameSkip: o.frameSkip } : {}),
     });
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
@@ -154,6 +157,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       config.weights.planRollout = o.planRolloutWeight;
     }
     if (o.planRolloutWeighting && !o.planRolloutWeight) throw new InputError('--plan-rollout-weighting needs --plan-rollout W (it weighs that term)', 'add --plan-rollout 1, or drop --plan-rollout-weighting');
+    if (o.planRolloutHard && !o.planRolloutWeight) throw new InputError('--plan-rollout-hard needs --plan-rollout W (it weighs that term\'s windows)', 'add --plan-rollout 1, or drop --plan-rollout-hard');
     if (o.planRolloutInputGrad && !o.planRolloutWeight) throw new InputError('--plan-rollout-input-grad needs --plan-rollout W (it routes that term\'s gradient)', 'add --plan-rollout 1, or drop --plan-rollout-input-grad');
     if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');

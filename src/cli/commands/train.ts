@@ -28,6 +28,7 @@ export function trainCommand(program: Command): void {
     .option('--plan-rollout <w>', 'keypoint readouts: weight of a rollout loss on the planning embedding that trains the predictor only (rollouts keep up with the agent)', parseFloat)
     .option('--plan-rollout-weighting <w>', 'uniform | motion (weigh each keypoint by how much it moves in the data)', (v: string) => { if (v !== 'uniform' && v !== 'motion') throw oneOf('plan-rollout weighting', v, ['uniform', 'motion']); return v; })
     .option('--plan-rollout-input-grad', 'let the plan-rollout term train the encoder through the predictor\'s inputs (walls that stop the agent must show in the map)')
+    .option('--plan-rollout-hard', 'weigh each window of the plan-rollout term by its own error (rare wall stops count)')
     .option('--frame-skip <n>', 'environment steps per model step: the model sees every n-th frame and the mean action between them (plan with --chunk a multiple of n)', wholeNumber('--frame-skip', 1))
     .option('--map-hidden <n>', 'map latents: hidden channels of the convolutional predictor (default 32)', wholeNumber('--map-hidden', 1))
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
@@ -40,7 +41,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; mapHidden?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);

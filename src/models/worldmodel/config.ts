@@ -95,6 +95,13 @@ export interface WorldModelConfig {
    * Absent: off (the encoder gets no gradient from the term).
    */
   planRolloutInputGrad?: boolean;
+  /**
+   * Weigh each window of the plan-rollout term by its own error (stop-gradient, mean 1), so the
+   * rare windows the predictor gets most wrong — the agent stopped by a wall while the action
+   * pushes on, about 3 % of two-room transitions — count in proportion to how wrong they are.
+   * Absent: off.
+   */
+  planRolloutHard?: boolean;
   weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number; temporal: number; reachTime?: number; planRollout?: number };
 }
 

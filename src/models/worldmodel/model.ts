@@ -354,7 +354,14 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     } else {
       target.dispose();
     }
-    planRollout = sq.sum(-1).mean();
+    if (c.planRolloutHard) {
+      // Each window weighted by its error relative to the batch's mean (stop-gradient).
+      const perWindow = sq.sum(-1).reshape([b, K]).mean(1); // [B]
+      const wts = lax.stopGradient(perWindow.ref);
+      planRollout = perWindow.mul(wts.ref.div(wts.mean().add(1e-8))).mean();
+    } else {
+      planRollout = sq.sum(-1).mean();
+    }
   }
   // Inverse dynamics on consecutive embeddings keeps the latent controllable (PLDM/EB-JEPA).
   // The head predicts the mean action between the two frames.
