@@ -72,14 +72,6 @@ export interface WorldModelConfig {
   /** Multi-step autoregressive rollout loss length. */
   rolloutSteps: number;
   regularizer: Regularizer;
-  /** Loss weights. */
-  /** temporal: PLDM's time-similarity term ‖z_{t+1} − z_t‖², which makes latent distance track time to reach. */
-  /** reachTime: time-to-reach head trained through the encoder (0: off; the planner then uses embedding distance). */
-  /**
-   * planRollout: keypoint readouts only — the rollout scored on the planning embedding, with the
-   * encoder and readout held fixed (stop-gradient), so only the predictor learns from it. The map
-   * loss is dominated by the static scene; this term is the agent's motion (0/absent: off).
-   */
   /**
    * How the plan-rollout term weighs the keypoint coordinates. 'uniform' (absent): every coordinate
    * alike. 'motion': each coordinate by the variance of its true displacement over the batch
@@ -102,6 +94,15 @@ export interface WorldModelConfig {
    * Absent: off.
    */
   planRolloutHard?: boolean;
+  /** Loss weights. */
+  /** temporal: PLDM's time-similarity term ‖z_{t+1} − z_t‖², which makes latent distance track time to reach. */
+  /** reachTime: time-to-reach head trained through the encoder (0: off; the planner then uses embedding distance). */
+  /**
+   * planRollout: keypoint readouts only — the rollout scored on the planning embedding, with the
+   * encoder and readout held fixed (stop-gradient), so only the predictor learns from it. The map
+   * loss is dominated by the static scene; this term is the agent's motion (0/absent: off; see
+   * planRolloutInputGrad for the encoder path through the predictor's inputs).
+   */
   weights: { teacher: number; rollout: number; variance: number; covariance: number; sigreg: number; idm: number; temporal: number; reachTime?: number; planRollout?: number };
 }
 

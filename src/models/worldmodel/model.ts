@@ -337,10 +337,11 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     hist = next;
   }
   hist.dispose();
-  // Planning-embedding rollout (predictor only): the planner scores keypoints of predicted maps,
-  // and the map loss barely sees a few-pixel agent move, so rollouts lag the true motion. Inputs,
-  // targets and the readout are stop-gradient: the encoder cannot make keypoints easier to
-  // predict by freezing them (it did when this loss reached it).
+  // Planning-embedding rollout: the planner scores keypoints of predicted maps, and the map loss
+  // barely sees a few-pixel agent move, so rollouts lag the true motion. Targets and the readout
+  // are stop-gradient: the encoder cannot make keypoints easier to predict by freezing them (it
+  // did when this loss reached them). Inputs too, unless planRolloutInputGrad lets the encoder
+  // learn what the predictor needs to see.
   let planRollout: A = np.zeros([]);
   if (wPlan > 0) {
     const zs = c.planRolloutInputGrad ? z.ref.slice([], [0, H], []) : lax.stopGradient(z.ref.slice([], [0, H], []));
