@@ -156,9 +156,10 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       if (o.readout !== 'keypoints') throw new InputError('--plan-rollout needs --latent map --readout keypoints (it scores predicted keypoints)', 'add --latent map --readout keypoints, or drop --plan-rollout');
       config.weights.planRollout = o.planRolloutWeight;
     }
-    if (o.planRolloutWeighting && !o.planRolloutWeight) throw new InputError('--plan-rollout-weighting needs --plan-rollout W (it weighs that term)', 'add --plan-rollout 1, or drop --plan-rollout-weighting');
-    if (o.planRolloutHard && !o.planRolloutWeight) throw new InputError('--plan-rollout-hard needs --plan-rollout W (it weighs that term\'s windows)', 'add --plan-rollout 1, or drop --plan-rollout-hard');
-    if (o.planRolloutInputGrad && !o.planRolloutWeight) throw new InputError('--plan-rollout-input-grad needs --plan-rollout W (it routes that term\'s gradient)', 'add --plan-rollout 1, or drop --plan-rollout-input-grad');
+    // Options that shape the plan-rollout term mean nothing without it.
+    for (const [flag, given, what] of [['--plan-rollout-weighting', o.planRolloutWeighting, 'weighs that term'], ['--plan-rollout-hard', o.planRolloutHard, 'weighs that term\'s windows'], ['--plan-rollout-input-grad', o.planRolloutInputGrad, 'routes that term\'s gradient']] as const) {
+      if (given && !o.planRolloutWeight) throw new InputError(`${flag} needs --plan-rollout W (it ${what})`, `add --plan-rollout 1, or drop ${flag}`);
+    }
     if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
