@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import '../src/nn/polyfills.ts';
 import { grad, jit, numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
-import { initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, motionWeights, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
+import { encode, initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, motionWeights, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
 import { LatentPlanner } from '../src/plan/latent-planner.ts';
 import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
@@ -60,6 +60,17 @@ test('time-to-reach loss: expectile weights (τ above, 1 − τ below) and the s
   }
   const loss = (await reachTimeLoss(p, np.array(z).reshape([N, D]), np.array(g).reshape([N, D]), np.array(gap), np.array(mask), tau).data()) as Float32Array;
   assert.ok(Math.abs(loss[0]! - num / den) < 1e-5 * Math.max(1, num / den), `${loss[0]} vs ${num / den}`);
+});
+
+test('map latents: strides [1] keep the patch grid (16×16 map from 64 px) and the encoder makes that map', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 64, inputSize: 64, patch: 4, channels: [8, 8], strides: [1], latent: 'map', mapChannels: 4, mapHidden: 8 });
+  assert.equal(mapSize(c), 16);
+  assert.equal(mapSize({ ...c, strides: undefined }), 8);
+  const p = initWorldModel(c, 1);
+  const z = encode(tree.ref({ convs: p.convs, proj: p.proj }), np.array(gaussian(2, 64 * 64 * 3, 3, 0.2)).reshape([2, 64, 64, 3]), null, c);
+  assert.deepEqual(z.shape, [2, 16 * 16 * 4]);
+  z.dispose();
+  tree.dispose(p);
 });
 
 test('map latents: the convolutional predictor is the same rule at every cell (shift in, shift out)', async () => {
@@ -342,10 +353,10 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.deepEqual([p4.planner.chunk, p4.planner.energy], [2, 'min']);
   // Frame skip with the full plan-rollout recipe: config, eval in model steps, plans chunked by F.
   const run5 = join(tmp, 'run-skip');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run5, '--latent', 'map', '--readout', 'keypoints', '--frame-skip', '2', '--map-hidden', '16', '--plan-rollout', '1', '--plan-rollout-weighting', 'motion', '--plan-rollout-input-grad', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run5, '--latent', 'map', '--readout', 'keypoints', '--frame-skip', '2', '--map-hidden', '16', '--map-size', '16', '--plan-rollout', '1', '--plan-rollout-weighting', 'motion', '--plan-rollout-input-grad', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg5 = JSON.parse(readFileSync(join(run5, 'config.json'), 'utf8')).model;
-  assert.deepEqual([cfg5.frameSkip, cfg5.mapHidden, cfg5.planRolloutWeighting, cfg5.planRolloutInputGrad, cfg5.weights.planRollout], [2, 16, 'motion', true, 1]);
+  assert.deepEqual([cfg5.frameSkip, cfg5.mapHidden, cfg5.strides, cfg5.planRolloutWeighting, cfg5.planRolloutInputGrad, cfg5.weights.planRollout], [2, 16, [1], 'motion', true, 1]);
   r = umwelt('eval', 'world-model', run5, '--data', data, '--json');
   assert.equal(r.code, 0, r.stderr);
   const e5 = JSON.parse(r.stdout);
@@ -361,7 +372,8 @@ test('train world-model → resume → eval world-model → plan: end to end on 
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-weighting', 'motion'], /^error: --plan-rollout-weighting needs --plan-rollout W/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-input-grad'], /^error: --plan-rollout-input-grad needs --plan-rollout W/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-hard'], /^error: --plan-rollout-hard needs --plan-rollout W/],
-    [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/]] as const) {
+    [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--map-size', '16'], /^error: --map-size needs --latent map/],
+    [['--latent', 'map', '--map-size', '12'], /^error: --map-size 12 is not available for 64-px images\nhint: use 8 or 16/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, msg);

@@ -17,7 +17,7 @@ import { restoreTree } from '../nn/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.ts';
 import { ComputeLedger, type LedgerEntry } from '../ledger/ledger.ts';
 import { columnStd, effectiveRank } from '../eval/linalg.ts';
-import { defaultWorldModelConfig, envWindowLength, frameSkip, windowLength, type LatentKind, type ReadoutKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { defaultWorldModelConfig, envWindowLength, frameSkip, mapSize, windowLength, type LatentKind, type ReadoutKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { encode, initWorldModel, readout, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { poolFrames, randomDirections, skipFrames } from '../models/worldmodel/processor.ts';
 
@@ -64,6 +64,8 @@ export interface TrainWorldModelOptions {
   planRolloutInputGrad?: boolean;
   /** 'map' latents: hidden channels of the convolutional predictor (config.mapHidden; default 32). */
   mapHidden?: number;
+  /** 'map' latents: side of the latent map — the default (8 for 64-px images) or twice it (config.strides). */
+  mapSize?: number;
   /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
   timeLimit?: number;
   onStep?: (step: number, total: number, loss: number) => void;
@@ -110,6 +112,17 @@ function requireFeatures(ds: Dataset, c: WorldModelConfig): void {
   if (lacking.length) throw new InputError(`dataset ${ds.dir} lacks ${lacking.map((k) => `'${k}'`).join(', ')}, which the world model needs`, `it has: ${Object.keys(ds.features).join(', ')}`);
 }
 
+/**
+ * `--map-size`: the default map (the last encoder conv at stride 2) or twice its side (that conv
+ * at stride 1). Finer cells cost ~3× the encoder and ~4× the predictor per map.
+ */
+function setMapSize(config: WorldModelConfig, size: number, latent: string): void {
+  if (latent !== 'map') throw new InputError('--map-size needs --latent map (it sizes the latent map)', 'add --latent map, or drop --map-size');
+  const coarse = mapSize(config);
+  if (size === 2 * coarse) config.strides = config.channels.slice(1).map((_, i, a) => (i === a.length - 1 ? 1 : 2));
+  else if (size !== coarse) throw new InputError(`--map-size ${size} is not available for ${config.inputSize}-px images`, `use ${coarse} or ${2 * coarse}`);
+}
+
 export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ steps: number; seconds: number; finalLoss: number; out: string; stoppedEarly: boolean }> {
   const device = await useDevice(o.device ?? 'wasm');
   const ds = await openDataset(o.data);
@@ -149,6 +162,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       ...(o.planRolloutHard ? { planRolloutHard: true } : {}),
       ...(o.frameSkip && o.frameSkip > 1 ? { frameSkip: o.frameSkip } : {}),
     });
+    if (o.mapSize !== undefined) setMapSize(config, o.mapSize, latent);
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
     if (o.reachTimeWeight !== undefined) config.weights.reachTime = o.reachTimeWeight;

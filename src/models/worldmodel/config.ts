@@ -27,6 +27,12 @@ export interface WorldModelConfig {
   /** First encoder layer: non-overlapping patch×patch embedding (0: a 3×3 stride-2 conv like the rest). */
   patch: number;
   channels: number[];
+  /**
+   * Stride of each encoder layer after the first (absent: 2 for every one). 'map' latents with
+   * `--map-size 16` keep the patch grid (stride 1): 4-px cells, so the 2-px wall of two-room sits in
+   * one column of cells instead of a quarter of one, and the predictor can stop the agent at it.
+   */
+  strides?: number[];
   latentDim: number;
   /** Latent kind (absent in configs written before it existed: 'vector'). */
   latent?: LatentKind;
@@ -131,10 +137,16 @@ export function latentSize(c: WorldModelConfig): number {
   return s * s * (c.mapChannels ?? 16);
 }
 
-/** Side of the latent map: the input halved by each stride-2 conv (or divided by the patch). */
+/** Encoder layer i's stride: the patch for a patch embedding, else config.strides (default 2). */
+export function encoderStride(c: WorldModelConfig, i: number): number {
+  if (i === 0 && c.patch > 0) return c.patch;
+  return c.strides?.[i - 1] ?? 2;
+}
+
+/** Side of the latent map: the input divided by the patch, then by each 3×3 conv's stride (padding 1). */
 export function mapSize(c: WorldModelConfig): number {
   let s = c.inputSize;
-  c.channels.forEach((_, i) => { s = i === 0 && c.patch > 0 ? Math.floor(s / c.patch) : Math.floor((s + 2 - 3) / 2) + 1; });
+  c.channels.forEach((_, i) => { const st = encoderStride(c, i); s = i === 0 && c.patch > 0 ? Math.floor(s / st) : Math.floor((s + 2 - 3) / st) + 1; });
   return s;
 }
 
