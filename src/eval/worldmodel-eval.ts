@@ -81,10 +81,13 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
     eps.forEach((e, ei) => { for (let i = (H - 1) * F; i + k * F < e.len; i++) out.push([ei, i]); });
     return out;
   };
-  // In chunks of windows: a map latent's rollout holds k conv activations per window.
-  const CHUNK = 128;
+  // In chunks of windows: a map latent's rollout holds k steps of conv activations per window, all
+  // live inside one jit'd program, so the chunk shrinks with k and the map's size (128 windows of
+  // 16 steps on an 8×8×16 map fit Wasm's 4 GiB; a 16×16 map at that chunk did not).
+  const chunkFor = (k: number) => Math.max(1, Math.min(1024, Math.floor((128 * 16 * 1024) / (k * L))));
   const rollout = async (k: number, windows: [number, number][], actionSource: [number, number][]) => {
     const out = new Float32Array(windows.length * D);
+    const CHUNK = chunkFor(k);
     for (let c0 = 0; c0 < windows.length; c0 += CHUNK) {
       const part = windows.slice(c0, c0 + CHUNK);
       const N = part.length;
