@@ -232,6 +232,20 @@ test('loader: consecutive windows, deterministic from the seed, each window once
   assert.ok(a.seen.length > a.total - B, `${a.seen.length} of ${a.total} windows`);
 });
 
+test('loader copies: a window entered n times appears n times in its epoch, the others once', async () => {
+  const ds = await openDataset(await smallDataset('loader-copies'));
+  const T = 3, B = 4;
+  const loader = new WindowLoader(ds, { window: T, batch: B, seed: 5, episodesInMemory: 2, copies: (_ep, start) => (start === 0 ? 3 : 1) });
+  const count = new Map<string, number>();
+  for await (const b of loader.batches(1)) for (let i = 0; i < b.batch; i++) count.set(`${b.episode[i]}:${b.start[i]}`, (count.get(`${b.episode[i]}:${b.start[i]}`) ?? 0) + 1);
+  const firsts = [...count].filter(([k]) => k.endsWith(':0')), rest = [...count].filter(([k]) => !k.endsWith(':0'));
+  assert.ok(rest.every(([, n]) => n === 1), 'other windows once');
+  assert.ok(firsts.every(([, n]) => n <= 3), 'first windows at most 3 times');
+  const seen = [...count.values()].reduce((a, n) => a + n, 0);
+  assert.ok(firsts.reduce((a, [, n]) => a + n, 0) >= 3 * ds.episodes.length - B, 'first windows 3 times each (all but the last partial batch)');
+  assert.ok(seen > loader.windowsPerEpoch + 2 * ds.episodes.length - B, `${seen} windows drawn`);
+});
+
 test('--video: frames stored as MP4 (h264) decode frame-accurately; the dataset validates', async (t) => {
   const { ffmpegAvailable } = await import('../src/node/video.ts');
   if (!ffmpegAvailable()) return t.skip('ffmpeg not installed (CI installs it)');

@@ -28,6 +28,11 @@ export interface LoaderOptions {
    * its gap j − start and whether the episode succeeded (for time-to-reach learning).
    */
   goals?: boolean;
+  /**
+   * Oversampling: how many times each window enters its epoch (default once). Used to repeat the
+   * rare windows a model must learn from (see train/stalls.ts); windowsPerEpoch ignores it.
+   */
+  copies?: (ep: EpisodeData, start: number) => number;
 }
 
 /** One later frame of each window's episode (see LoaderOptions.goals). */
@@ -67,7 +72,7 @@ function shuffle<T>(items: T[], rng: Rng): T[] {
 
 export class WindowLoader {
   readonly ds: Dataset;
-  readonly opts: Required<Omit<LoaderOptions, 'require' | 'episodes' | 'goals'>> & { goals: boolean };
+  readonly opts: Required<Omit<LoaderOptions, 'require' | 'episodes' | 'goals' | 'copies'>> & { goals: boolean; copies?: LoaderOptions['copies'] };
   private readonly episodes: number[];
   private readonly imageKeys: string[];
   private readonly stateDim: number;
@@ -106,7 +111,10 @@ export class WindowLoader {
         const pool = [...carry];
         for (const index of order.slice(g, g + G)) {
           const ep = await this.ds.readEpisode(index);
-          for (let s = 0; s + T <= ep.action.length; s += stride) pool.push({ ep, index, start: s });
+          for (let s = 0; s + T <= ep.action.length; s += stride) {
+            const n = this.opts.copies ? Math.max(1, Math.round(this.opts.copies(ep, s))) : 1;
+            for (let k = 0; k < n; k++) pool.push({ ep, index, start: s });
+          }
         }
         shuffle(pool, rng);
         let i = 0;

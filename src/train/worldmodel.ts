@@ -20,6 +20,8 @@ import { columnStd, effectiveRank } from '../eval/linalg.ts';
 import { defaultWorldModelConfig, envWindowLength, frameSkip, mapSize, windowLength, type LatentKind, type ReadoutKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { encode, initWorldModel, readout, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { poolFrames, randomDirections, skipFrames } from '../models/worldmodel/processor.ts';
+import { fitStallModel, stallCopies } from './stalls.ts';
+import type { EpisodeData } from '../data/episode.ts';
 
 // Hyperparameters (defaults; the CLI can override steps, batch, lr, regularizer, seed, device).
 export const WM_DEFAULTS = { steps: 3000, batch: 32, lr: 1e-3, warmup: 200, weightDecay: 1e-4, sigregDirections: 64, checkpointEvery: 500, monitorEvery: 250 };
@@ -64,6 +66,11 @@ export interface TrainWorldModelOptions {
   planRolloutInputGrad?: boolean;
   /** 'map' latents: hidden channels of the convolutional predictor (config.mapHidden; default 32). */
   mapHidden?: number;
+  /**
+   * Windows with a stall (an action that did not move the agent as actions usually do: a wall in
+   * the way; see stalls.ts) enter each epoch this many times (default 1: no oversampling).
+   */
+  stallOversample?: number;
   /** 'map' latents: side of the latent map — the default (8 for 64-px images) or twice it (config.strides). */
   mapSize?: number;
   /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
@@ -110,6 +117,20 @@ function requireFeatures(ds: Dataset, c: WorldModelConfig): void {
   const need = [c.imageKey, 'action', ...(c.stateDim > 0 ? ['observation.state'] : [])];
   const lacking = need.filter((k) => !ds.features[k]);
   if (lacking.length) throw new InputError(`dataset ${ds.dir} lacks ${lacking.map((k) => `'${k}'`).join(', ')}, which the world model needs`, `it has: ${Object.keys(ds.features).join(', ')}`);
+}
+
+/** `--oversample-stalls N`: the loader's copies per window, and what share of windows stall (for config.json). */
+async function stallSampling(ds: Dataset, config: WorldModelConfig, n: number | undefined): Promise<{ copies: (ep: EpisodeData, start: number) => number; summary: { copies: number; stalled_windows: number } } | null> {
+  if (!n || n <= 1) return null;
+  if (!ds.features['observation.state']) throw new InputError('--oversample-stalls needs observation.state in the dataset (stalls are found from the recorded positions)', 'collect with a world that records state, or drop --oversample-stalls');
+  const model = await fitStallModel(ds);
+  const T = envWindowLength(config), copies = stallCopies(model, T, n);
+  let windows = 0, stalled = 0;
+  for (let e = 0; e < Math.min(ds.episodes.length, 100); e++) {
+    const ep = await ds.readEpisode(e, { images: false });
+    for (let s = 0; s + T <= ep.action.length; s++) { windows++; if (copies(ep, s) > 1) stalled++; }
+  }
+  return { copies, summary: { copies: n, stalled_windows: windows ? stalled / windows : 0 } };
 }
 
 /**
@@ -176,7 +197,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     }
     if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
-    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null } }, null, 2));
+    const stalls = await stallSampling(ds, config, o.stallOversample);
+    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}) } }, null, 2));
   }
   requireFeatures(ds, config);
 
@@ -198,7 +220,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
 
   const T = envWindowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
-  const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'], goals: (config.weights.reachTime ?? 0) > 0 });
+  const copies = (await stallSampling(ds, config, o.stallOversample))?.copies;
+  const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'], goals: (config.weights.reachTime ?? 0) > 0, ...(copies ? { copies } : {}) });
   // The collapse monitor looks at the planning embedding (the readout, for 'map' latents).
   const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj' | 'readout'>, x: np.Array, st: np.Array) => readout(p.readout, encode(p, x, config.stateDim > 0 ? st : (st.dispose(), null), config), config));
   const ledger = new ComputeLedger();
