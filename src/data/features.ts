@@ -16,6 +16,17 @@ export interface Feature {
 
 export type Features = Record<string, Feature>;
 
+/**
+ * Indices of the position dims among a state feature's dim names: those named *_x / *_y, or every
+ * named dim where none are (reach: joint angles). What "where the agent and objects are" means to
+ * the probes and to stall finding.
+ */
+export function positionDims(state: Feature | undefined): number[] {
+  const names = Array.isArray(state?.names) ? state.names : [];
+  const named = names.flatMap((n, i) => (/_(x|y)$/.test(n) ? [i] : []));
+  return named.length ? named : names.map((_, i) => i);
+}
+
 /** Columns every LeRobot dataset has, in LeRobot's order. */
 export const DEFAULT_FEATURES: Features = {
   timestamp: { dtype: 'float32', shape: [1], names: null },

@@ -12,6 +12,7 @@ import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
+import { positionDims } from '../data/features.ts';
 import { frameSkip, latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import { dynamicsRefs, frameEncoder, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { effectiveRank, linearProbeFit, probeR2 } from './linalg.ts';
@@ -48,12 +49,10 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   const toEmbedding = jit((ro: DynamicsParams['readout'], z: A) => readout(ro, z, c));
   const embedOf = async (z: Float32Array, rows: number): Promise<Float32Array> => (L === D ? z
     : Float32Array.from((await toEmbedding(params.readout ? tree.ref(params.readout) : undefined, np.array(z as Float32Array<ArrayBuffer>).reshape([rows, L])).data()) as Float32Array));
-  const stateNames = (ds.features['observation.state']?.names as string[] | null) ?? [];
   // Positions (state dims named *_x / *_y); worlds whose state has none (reach: joint angles)
   // are probed on the whole state.
-  const named = stateNames.map((name, i) => [name, i] as const);
-  const positional = named.filter(([name]) => /_(x|y)$/.test(name));
-  const posIdx = positional.length ? positional : named;
+  const stateNames = (ds.features['observation.state']?.names as string[] | null) ?? [];
+  const posIdx = positionDims(ds.features['observation.state']).map((i) => [stateNames[i] ?? `state_${i}`, i] as const);
   const eps: { lat: Float32Array; z: Float32Array; actions: Float32Array; pos: Float32Array; len: number }[] = [];
   for (let e = 0; e < n; e++) {
     const ep = await ds.readEpisode(e);

@@ -3,15 +3,16 @@
  * object or a limit is in the way. They are what a world model must learn to stop at, and they are
  * rare in play data (two-room: ≈ 3 % of steps push into a wall), so a plain loss barely sees them.
  *
- * A least-squares map from action to the next step's change of position (state dims named *_x /
- * *_y; all state dims where none are), fitted on the dataset, predicts each step's displacement. A
- * step stalls when its predicted displacement is at least the median one and the actual
- * displacement along it is under STALL_FRACTION of it (sliding along a wall counts). World-agnostic: it needs the recorded state, not the
- * scene, and the model that trains on the windows still sees images only.
+ * A least-squares map from action to the next step's change of position (positionDims: state dims
+ * named *_x / *_y, or all), fitted on the dataset, predicts each step's displacement. A step stalls
+ * when its predicted displacement is at least the median one and the actual displacement along it
+ * is under STALL_FRACTION of it (sliding along a wall counts). World-agnostic: it needs the recorded
+ * state, not the scene, and the model that trains on the windows still sees images only.
  */
 import type { EpisodeData } from '../data/episode.ts';
 import type { Dataset } from '../data/reader.ts';
 import { linearProbeFit } from '../eval/linalg.ts';
+import { positionDims } from '../data/features.ts';
 
 /** Actual displacement along the predicted one under this fraction of the predicted one: the step stalled. */
 export const STALL_FRACTION = 0.3;
@@ -27,10 +28,7 @@ export interface StallModel {
 
 /** Fits the action → displacement map on up to `maxEpisodes` episodes (state and action only). */
 export async function fitStallModel(ds: Pick<Dataset, 'episodes' | 'features' | 'readEpisode'>, maxEpisodes = 100): Promise<StallModel> {
-  const names = (ds.features['observation.state']?.names as string[] | null | undefined) ?? [];
-  const positional = names.flatMap((n, i) => (/_(x|y)$/.test(n) ? [i] : []));
-  const stateDim = ds.features['observation.state']?.shape[0] ?? 0;
-  const dims = positional.length ? positional : Array.from({ length: stateDim }, (_, i) => i);
+  const dims = positionDims(ds.features['observation.state']);
   const actionDim = ds.features.action?.shape[0] ?? 0;
   const x: number[] = [], y: number[] = [];
   for (let e = 0; e < Math.min(ds.episodes.length, maxEpisodes); e++) {

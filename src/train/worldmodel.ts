@@ -153,6 +153,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const hp = { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr };
 
   let config: WorldModelConfig;
+  let stalls: Awaited<ReturnType<typeof stallSampling>> | undefined;
   const resume = existsSync(paths.checkpoint);
   if (resume) {
     config = (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig }).model;
@@ -197,7 +198,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     }
     if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
-    const stalls = await stallSampling(ds, config, o.stallOversample);
+    stalls = await stallSampling(ds, config, o.stallOversample);
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}) } }, null, 2));
   }
   requireFeatures(ds, config);
@@ -220,7 +221,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
 
   const T = envWindowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
-  const copies = (await stallSampling(ds, config, o.stallOversample))?.copies;
+  // A resumed run finds its stalls again (the fit is deterministic); a fresh one did above.
+  const copies = (stalls === undefined ? await stallSampling(ds, config, o.stallOversample) : stalls)?.copies;
   const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'], goals: (config.weights.reachTime ?? 0) > 0, ...(copies ? { copies } : {}) });
   // The collapse monitor looks at the planning embedding (the readout, for 'map' latents).
   const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj' | 'readout'>, x: np.Array, st: np.Array) => readout(p.readout, encode(p, x, config.stateDim > 0 ? st : (st.dispose(), null), config), config));
