@@ -107,6 +107,8 @@ const bad: [string, string[], RegExp][] = [
   ['dataset info on a folder that is not a dataset', ['dataset', 'info', tmp], /is not a LeRobot dataset/],
   ['dataset validate on a missing folder', ['dataset', 'validate', join(tmp, 'nope')], /dataset folder not found/],
   ['collect with an unknown codec', ['collect', '--world', 'reach', '--policy', 'expert', '--out', join(tmp, 'c'), '--video', '--codec', 'vp9'], /unknown codec 'vp9'/],
+  ['collect with a bad play hold', ['collect', '--world', 'two-room', '--policy', 'play', '--play-hold', '9-3', '--out', join(tmp, 'h')], /--play-hold 9-3 is not a step range/],
+  ['collect with a play hold for another policy', ['collect', '--world', 'two-room', '--policy', 'expert', '--play-hold', '5-9', '--out', join(tmp, 'h')], /--play-hold applies to --policy play/],
   ['unknown bench suite', ['bench', '--suite', 'gpu'], /unknown suite 'gpu'/],
 ];
 for (const [what, args, pattern] of bad) {

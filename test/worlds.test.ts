@@ -127,3 +127,26 @@ test('resets, forks and cameras free their MuJoCo memory (WASM heap stays flat)'
   assert.equal(env.sim.data.qpos.buffer.byteLength, heap);
   env.close();
 });
+
+test('play policy: each random action is held for a run of steps within the hold range', () => {
+  const env = { spec: { action: { names: ['x', 'y'] } } } as unknown as WorldEnv;
+  const runs = (hold?: [number, number]) => {
+    const p = makePolicy('play', 'two-room', hold ? { hold } : {});
+    p.reset(env, 7);
+    const lens: number[] = [];
+    let prev = '', n = 0;
+    for (let t = 0; t < 2000; t++) {
+      const a = Array.from(p.act({} as never, env)).join(',');
+      if (a !== prev && n > 0) { lens.push(n); n = 0; }
+      prev = a;
+      n++;
+    }
+    return lens;
+  };
+  const def = runs(), long = runs([10, 40]);
+  assert.ok(def.every((l) => l >= 3 && l <= 10), `default runs ${Math.min(...def)}..${Math.max(...def)}`);
+  assert.ok(long.every((l) => l >= 10 && l <= 40), `long runs ${Math.min(...long)}..${Math.max(...long)}`);
+  assert.ok(Math.max(...long) >= 35 && Math.min(...long) <= 15, 'the range is covered, not one fixed length');
+  assert.ok(runs([5, 5]).every((l) => l === 5));
+  assert.throws(() => makePolicy('play', 'two-room', { hold: [4, 2] }), /play hold 4-2/);
+});

@@ -37,7 +37,7 @@ export function makePolicy(name: string, world: string, noise: NoiseOptions = {}
     case 'noisy-expert':
       return new NoisyExpert(expert(), noise);
     case 'play':
-      return new PlayPolicy();
+      return new PlayPolicy(noise.hold);
     case 'random':
       return new RandomPolicy();
     case 'takeover':

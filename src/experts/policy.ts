@@ -54,7 +54,7 @@ export class RandomPolicy implements Policy {
 }
 
 /**
- * Play: a random walk in action space — a uniform random action held for 3–10 steps, then another.
+ * Play: a random walk in action space — a uniform random action held for 3–10 steps (configurable), then another.
  * Unlike per-step uniform noise (which jitters in place) it covers the scene and bumps into
  * obstacles, the interactions a world model must see to learn them (PLDM's exploratory data).
  */
@@ -63,13 +63,17 @@ export class PlayPolicy implements Policy {
   private rng = new Rng(0);
   private left = 0;
   private action = new Float64Array(0);
+  /** Inclusive range of steps each random action is held (default 3–10; longer holds push into walls and slide along them). */
+  constructor(private readonly hold: [number, number] = [3, 10]) {
+    if (!(hold[0] >= 1 && hold[1] >= hold[0])) throw new RangeError(`play hold ${hold[0]}-${hold[1]} must be 1 ≤ min ≤ max`);
+  }
   reset(_env: WorldEnv, seed: number): void {
     this.rng = new Rng(seed, 'policy/play');
     this.left = 0;
   }
   act(_obs: Observation, env: WorldEnv): Float64Array {
     if (this.left === 0) {
-      this.left = 3 + this.rng.int(8);
+      this.left = this.hold[0] + this.rng.int(this.hold[1] - this.hold[0] + 1);
       this.action = new Float64Array(env.spec.action.names.length).map(() => this.rng.uniform(-1, 1));
     }
     this.left--;
@@ -84,6 +88,8 @@ export interface NoiseOptions {
   segmentProb?: number;
   /** Random segment length in steps (default 5..15). */
   segmentLen?: [number, number];
+  /** play: steps each random action is held (default 3..10). */
+  hold?: [number, number];
 }
 
 /**

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { Split } from '../env/types.ts';
 import { WorldEnv } from '../env/world-env.ts';
 import { InputError } from '../errors.ts';
-import { makePolicy } from '../experts/index.ts';
+import { makePolicy, type NoiseOptions } from '../experts/index.ts';
 import { recordEpisode, type EpisodeResult } from '../eval/rollout.ts';
 import type { EpisodeData } from '../data/episode.ts';
 import { featuresFor } from '../data/features.ts';
@@ -30,6 +30,8 @@ export interface CollectOptions {
   videoCodec?: VideoEncodeOptions['codec'];
   size?: number;
   workers?: number;
+  /** Policy options (noise for noisy-expert, hold range for play). */
+  noise?: NoiseOptions;
   onEpisode?: (r: EpisodeResult, committed: number) => void;
 }
 
@@ -61,7 +63,7 @@ export async function collectDataset(o: CollectOptions): Promise<CollectSummary>
   const videoOpts = o.video ? { codec } : undefined;
   const features = featuresFor(probe.spec, o.video ? { codec: codec === 'av1' ? 'av1' : 'h264', pixFmt: 'yuv420p' } : undefined);
   probe.close();
-  const collection = { world: world.name, split: o.split, policy: o.policy, seed: o.seed, image_size: size };
+  const collection = { world: world.name, split: o.split, policy: o.policy, seed: o.seed, image_size: size, ...(o.noise?.hold ? { play_hold: o.noise.hold } : {}) };
 
   let writer: DatasetWriter;
   if (o.append) {
@@ -107,7 +109,7 @@ export async function collectDataset(o: CollectOptions): Promise<CollectSummary>
   const nThreads = Math.max(1, Math.min(seeds.length, o.workers ?? availableParallelism()));
   if (nThreads === 1) {
     const env = await WorldEnv.create(world, { images: true, size });
-    const policy = makePolicy(o.policy, world.name);
+    const policy = makePolicy(o.policy, world.name, o.noise);
     try {
       for (let i = 0; i < seeds.length; i++) await deliver(i, recordEpisode(env, policy, { seed: seeds[i]!, split: o.split }));
     } finally {
@@ -116,7 +118,7 @@ export async function collectDataset(o: CollectOptions): Promise<CollectSummary>
   } else {
     const threads = Array.from({ length: nThreads }, () => new Thread());
     try {
-      await Promise.all(threads.map((t) => t.call({ type: 'episode-setup', world: world.name, policy: o.policy, noise: {}, split: o.split, size, images: true })));
+      await Promise.all(threads.map((t) => t.call({ type: 'episode-setup', world: world.name, policy: o.policy, noise: o.noise ?? {}, split: o.split, size, images: true })));
       let next = 0;
       const ahead = 4 * nThreads;
       await Promise.all(threads.map(async (t) => {

@@ -22,23 +22,33 @@ export function collectCommand(program: Command): void {
       if (v !== 'h264' && v !== 'av1') throw oneOf('codec', v, ['h264', 'av1']);
       return v;
     }, 'h264')
+    .option('--play-hold <min-max>', 'play policy: steps each random action is held, e.g. 10-40 (default 3-10)', parseHold)
     .option('--size <px>', 'camera image size', wholeNumber('--size', 8), 64)
     .option('--workers <n>', 'worker threads (default: CPU cores)', wholeNumber('--workers', 1))
     .option('--json', 'print one JSON object on stdout');
   addRobotOptions(cmd)
-    .action(async (o: { world?: string; robot?: string; task?: string; actionMode?: string; policy: string; episodes: number; split: Split; seed: number; out: string; append?: boolean; video?: boolean; codec: 'h264' | 'av1'; size: number; workers?: number; json?: boolean }) => {
+    .action(async (o: { world?: string; robot?: string; task?: string; actionMode?: string; policy: string; playHold?: [number, number]; episodes: number; split: Split; seed: number; out: string; append?: boolean; video?: boolean; codec: 'h264' | 'av1'; size: number; workers?: number; json?: boolean }) => {
       const name = await resolveWorldOption(o);
       if (!name) throw new InputError('collect needs --world <name> (or --robot R --task T)', 'see umwelt list');
       const world = getWorld(name);
       if (!isPolicyName(o.policy)) throw oneOf('policy', o.policy, POLICY_NAMES);
+      if (o.playHold && o.policy !== 'play') throw new InputError(`--play-hold applies to --policy play, not ${o.policy}`, 'drop --play-hold or use --policy play');
       const bar = progress(`collect ${world.name}/${o.policy}`, o.episodes);
       let s;
       try {
-        s = await collectDataset({ ...o, videoCodec: o.codec, world: world.name, onEpisode: () => bar.tick() });
+        s = await collectDataset({ ...o, noise: o.playHold ? { hold: o.playHold } : undefined, videoCodec: o.codec, world: world.name, onEpisode: () => bar.tick() });
       } finally {
         bar.stop();
       }
       if (o.json) return printJson(s);
       console.log(`${s.out}: +${s.added} episodes (${pct(s.success_rate)} success) → ${s.total_episodes} episodes, ${s.total_frames} frames, ${s.seconds.toFixed(1)} s`);
     });
+}
+
+/** "MIN-MAX" (or one number) → an inclusive step range, 1 ≤ MIN ≤ MAX. */
+function parseHold(v: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(v.trim());
+  const lo = m ? Number(m[1]) : NaN, hi = m ? Number(m[2] ?? m[1]) : NaN;
+  if (!(lo >= 1 && hi >= lo)) throw new InputError(`--play-hold ${v} is not a step range`, 'give MIN-MAX with 1 ≤ MIN ≤ MAX, e.g. --play-hold 10-40');
+  return [lo, hi];
 }
