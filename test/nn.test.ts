@@ -20,6 +20,8 @@ import { decodeCheckpoint, fromNamed, namedLeaves, restoreTree } from '../src/nn
 import { loadCheckpoint, saveCheckpoint } from '../src/node/checkpoint.ts';
 import { ComputeLedger } from '../src/ledger/ledger.ts';
 import { InputError } from '../src/errors.ts';
+import { initWorldModel, predict } from '../src/models/worldmodel/model.ts';
+import { defaultWorldModelConfig } from '../src/models/worldmodel/config.ts';
 import { Rng } from '../src/rng.ts';
 
 type A = np.Array;
@@ -87,6 +89,13 @@ test('gradients of every module match finite differences (float64)', async () =>
   await gradCheck('transformer-blockcausal', initTransformerBlock(8, 'tb', 8, 16, F64), (p, xx) => transformerBlock(p, xx, 2, maskBias(4, { blockCausal: 2 }, F64)), x([1, 4, 8]), 1e-4);
   const patch = { inChannels: 3, outChannels: 4, kernel: 2, stride: 2, padding: 0 };
   await gradCheck('conv2d-patch', initConv2d(10, 'patch', patch, F64), (p, xx) => conv2d(p, xx, patch), x([2, 4, 4, 3]));
+  // The transport map predictor (softmax over offsets, sigmoid gates, shifted copies of the last map).
+  const tc = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, patch: 4, channels: [4, 4], latent: 'map', mapChannels: 2, mapHidden: 4, mapTransport: 1 });
+  // Only its last conv is perturbed: finite steps across the hidden ReLUs' kinks would dominate.
+  const [c0, c1, cLast] = (tree.map((a: A) => a.astype(F64), initWorldModel(tc, 11).predictor) as { convs: { w: A; b: A }[] }).convs as [{ w: A; b: A }, { w: A; b: A }, { w: A; b: A }];
+  const tact = initArray(12, 'tact', [2, 2], { normal: 1 }, F64);
+  await gradCheck('map-transport', cLast, (p, xx) => predict({ convs: [tree.ref(c0), tree.ref(c1), p] }, xx, tact.ref, tc), x([2, 2, 2 * 2 * 2]), 1e-4);
+  tree.dispose([c0, c1, tact]);
   const ids = np.array(new Int32Array([1, 3, 3, 0]));
   await gradCheck('embedding', initEmbedding(9, 'emb', 5, 3, F64), (p) => embed(p, ids.ref), x([1]));
 });

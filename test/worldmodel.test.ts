@@ -104,6 +104,48 @@ test('map latents: the convolutional predictor is the same rule at every cell (s
   assert.ok(maxDiff < 1e-4, `shifted input gives the shifted prediction (max diff ${maxDiff})`);
 });
 
+test('map transport predictor: the winning offset moves the map by whole cells; the gate and residual blend', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 64, inputSize: 64, patch: 4, channels: [32, 32], latent: 'map', mapChannels: 3, mapHidden: 8, mapTransport: 1 });
+  const S = mapSize(c), C = 3, D = latentSize(c), K = 9;
+  const h = gaussian(c.history * D, 1, 5);
+  const act = np.array(Float32Array.from([0.5, -0.5])).reshape([1, 2]);
+  // Last conv silenced: its bias alone sets every cell's offset logits, gates and residuals.
+  const run = async (bias: number[]) => {
+    const p = initWorldModel(c, 2);
+    const convs = (p.predictor as { convs: { w: np.Array; b: np.Array }[] }).convs;
+    const last = convs[convs.length - 1]!;
+    last.w = last.w.mul(0);
+    last.b.dispose();
+    last.b = np.array(Float32Array.from(bias));
+    const out = (await predict(tree.ref(p.predictor), np.array(h).reshape([1, c.history, D]), act.ref, c).data()) as Float32Array;
+    tree.dispose(p);
+    return out;
+  };
+  const bias = (offset: number, gate: number, resid: number) => [...Array.from({ length: K }, (_, o) => (o === offset ? 60 : 0)), ...Array(C).fill(gate), ...Array(C).fill(resid)];
+  const prev = h.subarray(D); // the last frame of the history
+  // Offset index 5 is (dy, dx) = (0, +1): each cell takes its right neighbour; the last column gets zeros.
+  const moved = await run(bias(5, 60, 0));
+  let err = 0;
+  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) for (let k = 0; k < C; k++) {
+    const want = x + 1 < S ? prev[(y * S + x + 1) * C + k]! : 0;
+    err = Math.max(err, Math.abs(moved[(y * S + x) * C + k]! - want));
+  }
+  assert.ok(err < 1e-5, `shift by one cell (max err ${err})`);
+  // The centre offset (index 4) is "stay": copy-last plus the residual.
+  const stay = await run(bias(4, 60, 0.25));
+  assert.ok(prev.every((v, i) => Math.abs(stay[i]! - v - 0.25) < 1e-5), 'stay = last + residual');
+  // A closed gate (sigmoid → 0) ignores the transport.
+  const closed = await run(bias(5, -60, 0));
+  assert.ok(prev.every((v, i) => Math.abs(closed[i]! - v) < 1e-5), 'closed gate = last');
+  act.dispose();
+  // A fresh transport predictor starts close to copy-last (the stay logit dominates).
+  const fresh = initWorldModel(c, 2);
+  const f = (await predict(tree.ref(fresh.predictor), np.array(h).reshape([1, c.history, D]), np.zeros([1, 2]), c).data()) as Float32Array;
+  tree.dispose(fresh);
+  const rel = Math.hypot(...f.map((v, i) => v - prev[i]!)) / Math.hypot(...prev);
+  assert.ok(rel < 0.6, `fresh predictor near copy-last (relative change ${rel.toFixed(3)})`);
+});
+
 test('keypoint readout: each channel\'s spatial-softmax mean lands on the cell where it fires', async () => {
   const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 64, inputSize: 64, patch: 4, channels: [32, 32], latent: 'map', mapChannels: 2, mapHidden: 8, readout: 'keypoints', latentDim: 4 });
   const S = mapSize(c), D = latentSize(c);
@@ -355,10 +397,10 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.deepEqual([p4.planner.chunk, p4.planner.energy], [2, 'min']);
   // Frame skip with the full plan-rollout recipe: config, eval in model steps, plans chunked by F.
   const run5 = join(tmp, 'run-skip');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run5, '--latent', 'map', '--readout', 'keypoints', '--frame-skip', '2', '--map-hidden', '16', '--map-size', '16', '--plan-rollout', '1', '--plan-rollout-weighting', 'motion', '--plan-rollout-input-grad', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run5, '--latent', 'map', '--readout', 'keypoints', '--frame-skip', '2', '--map-hidden', '16', '--map-size', '16', '--map-transport', '1', '--plan-rollout', '1', '--plan-rollout-weighting', 'motion', '--plan-rollout-input-grad', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg5 = JSON.parse(readFileSync(join(run5, 'config.json'), 'utf8')).model;
-  assert.deepEqual([cfg5.frameSkip, cfg5.mapHidden, cfg5.strides, cfg5.planRolloutWeighting, cfg5.planRolloutInputGrad, cfg5.weights.planRollout], [2, 16, [1], 'motion', true, 1]);
+  assert.deepEqual([cfg5.frameSkip, cfg5.mapHidden, cfg5.mapTransport, cfg5.strides, cfg5.planRolloutWeighting, cfg5.planRolloutInputGrad, cfg5.weights.planRollout], [2, 16, 1, [1], 'motion', true, 1]);
   r = umwelt('eval', 'world-model', run5, '--data', data, '--json');
   assert.equal(r.code, 0, r.stderr);
   const e5 = JSON.parse(r.stdout);
@@ -374,7 +416,7 @@ test('train world-model → resume → eval world-model → plan: end to end on 
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-weighting', 'motion'], /^error: --plan-rollout-weighting needs --plan-rollout W/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-input-grad'], /^error: --plan-rollout-input-grad needs --plan-rollout W/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-hard'], /^error: --plan-rollout-hard needs --plan-rollout W/],
-    [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--map-size', '16'], /^error: --map-size needs --latent map/],
+    [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--map-transport', '1'], /^error: --map-transport needs --latent map/], [['--map-size', '16'], /^error: --map-size needs --latent map/],
     [['--latent', 'map', '--map-size', '12'], /^error: --map-size 12 is not available for 64-px images\nhint: use 8 or 16/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);
     assert.notEqual(r.code, 0);

@@ -66,6 +66,8 @@ export interface TrainWorldModelOptions {
   planRolloutInputGrad?: boolean;
   /** 'map' latents: hidden channels of the convolutional predictor (config.mapHidden; default 32). */
   mapHidden?: number;
+  /** 'map' latents: transport radius of the predictor (config.mapTransport; default 0: residual). */
+  mapTransport?: number;
   /**
    * Windows with a stall (an action that did not move the agent as actions usually do: a wall in
    * the way; see stalls.ts) enter each epoch this many times (default 1: no oversampling).
@@ -183,6 +185,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       ...(o.planRolloutInputGrad ? { planRolloutInputGrad: true } : {}),
       ...(o.planRolloutHard ? { planRolloutHard: true } : {}),
       ...(o.frameSkip && o.frameSkip > 1 ? { frameSkip: o.frameSkip } : {}),
+      ...(o.mapTransport ? { mapTransport: o.mapTransport } : {}),
     });
     if (o.mapSize !== undefined) setMapSize(config, o.mapSize, latent);
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
@@ -197,6 +200,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       if (given && !o.planRolloutWeight) throw new InputError(`${flag} needs --plan-rollout W (it ${what})`, `add --plan-rollout 1, or drop ${flag}`);
     }
     if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
+    if (o.mapTransport && latent !== 'map') throw new InputError('--map-transport needs --latent map (it moves cells of the latent map)', 'add --latent map, or drop --map-transport');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
     stalls = await stallSampling(ds, config, o.stallOversample);
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}) } }, null, 2));

@@ -31,6 +31,7 @@ export function trainCommand(program: Command): void {
     .option('--plan-rollout-hard', 'weigh each window of the plan-rollout term by its own error (rare wall stops count)')
     .option('--frame-skip <n>', 'environment steps per model step: the model sees every n-th frame and the mean action between them (plan with --chunk a multiple of n)', wholeNumber('--frame-skip', 1))
     .option('--map-hidden <n>', 'map latents: hidden channels of the convolutional predictor (default 32)', wholeNumber('--map-hidden', 1))
+    .option('--map-transport <r>', 'map latents: the predictor moves each cell\'s content from its (2r+1)² neighbours with predicted weights (0: residual predictor, the default)', wholeNumber('--map-transport'))
     .option('--map-size <n>', 'map latents: side of the latent map, 8 (default for 64-px images) or 16 (4-px cells: thin walls get their own cells; ~3× slower)', wholeNumber('--map-size', 1))
     .option('--oversample-stalls <n>', 'windows where an action did not move the agent as usual (a wall in the way) enter each epoch n times', wholeNumber('--oversample-stalls', 1))
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
@@ -43,7 +44,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapSize?: number; oversampleStalls?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; oversampleStalls?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       const bar = progress('train world-model', o.steps);

@@ -40,6 +40,15 @@ export interface WorldModelConfig {
   mapChannels?: number;
   mapHidden?: number;
   /**
+   * 'map' latents: transport radius R of the predictor (absent/0: a residual predictor, next = last
+   * + conv(...)). With R ≥ 1 each cell of the next map gathers the last map from its (2R+1)² neighbours
+   * with softmax weights the predictor computes per cell (a dynamic filter shared by the channels),
+   * blended in per channel by a predicted gate, plus a residual: moving a blob is a re-weighting,
+   * and "the agent stops here" is one logit (the centre) winning, instead of a residual that must
+   * cancel the motion it would otherwise add.
+   */
+  mapTransport?: number;
+  /**
    * Multi-step inverse dynamics (AC-State's multi-step inverse model): the IDM head sees pairs
    * of frames this many steps apart and predicts the mean action between them. A few-pixel
    * agent moves 2 px a step but 8 px over 4, so the longer gaps give the encoder a signal it can

@@ -52,13 +52,62 @@ function mapHeadConfig(c: WorldModelConfig): Conv2dConfig {
   return { inChannels: c.channels[c.channels.length - 1]!, outChannels: mapChannels(c), kernel: 3, stride: 1, padding: 1 };
 }
 
+const transportRadius = (c: WorldModelConfig) => c.mapTransport ?? 0;
+/** Transport predictor outputs per cell: (2R+1)² offset logits, then C gates, then C residuals. */
+const transportOffsets = (c: WorldModelConfig) => (2 * transportRadius(c) + 1) ** 2;
+
 function mapPredictorConfigs(c: WorldModelConfig): Conv2dConfig[] {
   const hid = c.mapHidden ?? 32, C = mapChannels(c);
+  const out = transportRadius(c) > 0 ? transportOffsets(c) + 2 * C : C;
   return [
     { inChannels: c.history * C + c.actionDim, outChannels: hid, kernel: 3, stride: 1, padding: 1 },
     { inChannels: hid, outChannels: hid, kernel: 3, stride: 1, padding: 1 },
-    { inChannels: hid, outChannels: C, kernel: 3, stride: 1, padding: 1 },
+    { inChannels: hid, outChannels: out, kernel: 3, stride: 1, padding: 1 },
   ];
+}
+
+/**
+ * Logit of the "stay" offset at init (the softmax puts ~85 % on it) and the scale of the last
+ * conv's weights (offset logits and residuals start small): a fresh transport predictor is near
+ * copy-last, and learns motion as departures from it.
+ */
+const TRANSPORT_STAY_LOGIT = 5;
+const TRANSPORT_INIT_SCALE = 0.1;
+
+function initMapPredictor(c: WorldModelConfig, seed: number): MapPredictorParams {
+  const convs = mapPredictorConfigs(c).map((cc, i) => initConv2d(seed, `pred.conv${i}`, cc));
+  if (transportRadius(c) > 0) {
+    const last = convs[convs.length - 1]!;
+    const b = new Float32Array(last.b.shape[0]!);
+    b[(transportOffsets(c) - 1) / 2] = TRANSPORT_STAY_LOGIT; // the centre offset (0, 0)
+    last.w = last.w.mul(TRANSPORT_INIT_SCALE);
+    last.b.dispose();
+    last.b = np.array(b);
+  }
+  return { convs };
+}
+
+/**
+ * Transport step: next[i, j] = last + gate ⊙ (Σ_o w_o[i, j] · last[(i, j) + o] − last) + residual,
+ * with w a softmax over the (2R+1)² offsets o. Outside the map counts as zero. Consumes both.
+ */
+function transport(last: A, out: A, c: WorldModelConfig): A {
+  const R = transportRadius(c), K = transportOffsets(c), C = mapChannels(c), S = mapSize(c);
+  const w = nn.softmax(out.ref.slice([], [], [], [0, K]), -1);
+  const gate = nn.sigmoid(out.ref.slice([], [], [], [K, K + C]));
+  const resid = out.slice([], [], [], [K + C, K + 2 * C]);
+  const padded = np.pad(last.ref, [[0, 0], [R, R], [R, R], [0, 0]]);
+  let moved: A | null = null;
+  let o = 0;
+  for (let dy = -R; dy <= R; dy++) {
+    for (let dx = -R; dx <= R; dx++, o++) {
+      const term = padded.ref.slice([], [R + dy, R + dy + S], [R + dx, R + dx + S], []).mul(w.ref.slice([], [], [], [o, o + 1]));
+      moved = moved ? moved.add(term) : term;
+    }
+  }
+  padded.dispose();
+  w.dispose();
+  return last.ref.add(gate.mul(moved!.sub(last))).add(resid);
 }
 
 function convConfigs(c: WorldModelConfig): Conv2dConfig[] {
@@ -81,7 +130,7 @@ export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelPar
   if (isMap(c)) {
     return {
       convs, proj: initConv2d(seed, 'enc.map', mapHeadConfig(c)),
-      predictor: { convs: mapPredictorConfigs(c).map((cc, i) => initConv2d(seed, `pred.conv${i}`, cc)) },
+      predictor: initMapPredictor(c, seed),
       idm, reachTime,
       // Softmax sharpness e^1.5 ≈ 4.5 at init: each channel's keypoint already follows its strongest
       // cell, so the agent moving moves some keypoints and inverse dynamics has a gradient to follow.
@@ -170,6 +219,7 @@ export function predict(p: PredictorParams, hist: A, action: A, c: WorldModelCon
       h = conv2d(cp, h, cfgs[i]!);
       if (i + 1 < cfgs.length) h = np.maximum(h, 0);
     });
+    if (transportRadius(c) > 0) return transport(last.reshape([n, S, S, C]), h, c).reshape([n, latentSize(c)]);
     return last.add(h.reshape([n, latentSize(c)]));
   }
   const input = np.concatenate([hist.reshape([n, c.history * c.latentDim]), action], -1);
@@ -213,7 +263,9 @@ export function motionWeights(start: A, next: A): A {
 export function predictorFlops(c: WorldModelConfig, rows: number): number {
   if (isMap(c)) {
     const S = mapSize(c);
-    return mapPredictorConfigs(c).reduce((f, cc) => f + conv2dFlops(rows, S, S, cc), 0);
+    // Transport: a multiply-add per offset, cell and channel, plus the gate blend.
+    const moves = transportRadius(c) > 0 ? 2 * rows * S * S * mapChannels(c) * (transportOffsets(c) + 2) : 0;
+    return mapPredictorConfigs(c).reduce((f, cc) => f + conv2dFlops(rows, S, S, cc), moves);
   }
   return mlpFlops(rows, [c.history * c.latentDim + c.actionDim, c.predictorHidden, c.predictorHidden, c.latentDim]);
 }
