@@ -9,7 +9,11 @@
  *   node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--json]
  *
  * A model that knows the wall: straight paths never cross it in prediction, and it prefers the
- * expert's sequence. For map latents it also scores how clearly the map shows the wall and the
+ * expert's sequence. Where the rollouts leak, the one-step *blocked-step leak* says why: along the
+ * straight and expert paths, one teacher-forced model step (true history frames) at each step where the wall
+ * stops the agent's push (true move < 30 % of the commanded one) vs free steps (> 70 %): the
+ * predicted move toward the wall ÷ the commanded one (a model that knows the wall: ~0 blocked,
+ * ~1 free). For map latents it also scores how clearly the map shows the wall and the
  * door at all (per-cell linear probe, ROC AUC). Prints one line per scene and a summary (or one
  * JSON object).
  */
@@ -97,6 +101,45 @@ for (let seed = 100000; seed < 100030; seed++) {
 const rows = pos.length / 2;
 const probe = linearProbeFit(feats, pos, d, 2, Array.from({ length: rows }, (_, i) => i));
 
+/** Per model step along a path: kind, predicted and true move toward the wall ÷ commanded. */
+type LeakStep = { kind: 'blocked' | 'free'; predicted: number; truth: number };
+/**
+ * One teacher-forced model step at each model step of an action sequence from the scene's start
+ * (history: the true frames F apart), scored on the x move toward the wall.
+ */
+function leakSteps(seed: number, actions: number[][], s: TwoRoomScene): LeakStep[] {
+  let obs = env.reset({ seed, split }).obs;
+  const zs: Float32Array[] = [latentOf(obs)], xs: number[][] = [agentOf(obs)];
+  for (const a of actions) {
+    const r = env.step(Float64Array.from(a));
+    obs = r.obs;
+    zs.push(latentOf(obs));
+    xs.push(agentOf(obs));
+    if (r.terminated || r.truncated) break;
+  }
+  const cand: { t: number; act: number[]; kind: LeakStep['kind']; truth: number; cmd: number; toward: number }[] = [];
+  for (let t = (config.history - 1) * F; t + F < zs.length; t += F) {
+    const act = [0, 1].map((k) => actions.slice(t, t + F).reduce((m, a) => m + a[k]! / F, 0));
+    const [x, y] = xs[t]!, toward = Math.sign(s.wallX - x!);
+    const cmd = 0.1 * F * toward * act[0]!; // VMAX 1 m/s, 10 steps/s
+    if (cmd < 0.03) continue;
+    const truth = (toward * (xs[t + F]![0]! - x!)) / cmd;
+    const atWall = Math.abs(x! - s.wallX) < WALL_T / 2 + 0.06 + 0.03 && Math.abs(y! - s.doorY) > s.doorW / 2 - 0.06;
+    const kind = atWall && truth < 0.3 ? 'blocked' : Math.abs(x! - s.wallX) > 0.2 && truth > 0.7 ? 'free' : null;
+    if (kind) cand.push({ t, act, kind, truth, cmd, toward });
+  }
+  if (!cand.length) return [];
+  const N = cand.length, hist = new Float32Array(N * config.history * L);
+  cand.forEach((q, i) => { for (let h = 0; h < config.history; h++) hist.set(zs[q.t - (config.history - 1 - h) * F]!, (i * config.history + h) * L); });
+  const z = rolloutLatents(tree.ref(params.predictor), np.array(hist).reshape([N, config.history, L]),
+    np.array(Float32Array.from(cand.flatMap((q) => q.act))).reshape([N, 1, config.actionDim]), config);
+  const next = embeddings(Float32Array.from(z.dataSync() as Float32Array), N);
+  const now = embeddings(Float32Array.from(cand.flatMap((q) => Array.from(zs[q.t]!))), N);
+  // Both positions decoded by the same probe, so its bias cancels in the difference.
+  return cand.map((q, i) => ({ kind: q.kind, predicted: (q.toward * (probe(next[i]!)[0]! - probe(now[i]!)[0]!)) / q.cmd, truth: q.truth }));
+}
+const leaks: LeakStep[] = [];
+
 const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.hypot(...Array.from(a, (v, i) => v - b[i]!));
 const closest = (pred: Float32Array[], goal: Float32Array) => Math.min(...pred.map((z) => dist(z, goal)));
 const scenes: Record<string, unknown>[] = [];
@@ -121,6 +164,7 @@ for (let seed = 0; scenes.length < wanted && seed < 20 * wanted; seed++) {
   while (expertActs.length < H) expertActs.push([0, 0]);
   const dx = s.target[0] - s.start[0], dy = s.target[1] - s.start[1], len = Math.hypot(dx, dy);
   const straightActs = Array.from({ length: H }, () => [dx / len, dy / len]);
+  leaks.push(...leakSteps(seed, straightActs, s), ...leakSteps(seed, expertActs, s));
   const row: Record<string, unknown> = { seed };
   for (const [name, acts] of [['straight', straightActs], ['expert', expertActs]] as const) {
     const truth = simulate(seed, acts), pred = rollout(z0, acts);
@@ -176,8 +220,13 @@ function mapStructureAuc(): { wall: number; door: number } | null {
   return { wall: auc(0), door: auc(1) };
 }
 
+const leakOf = (kind: LeakStep['kind']) => {
+  const l = leaks.filter((q) => q.kind === kind);
+  return { steps: l.length, predicted_over_commanded: l.reduce((a, q) => a + q.predicted, 0) / l.length, true_over_commanded: l.reduce((a, q) => a + q.truth, 0) / l.length };
+};
 const summary = {
   run, split, horizon: H, scenes: scenes.length,
+  one_step_leak: { blocked: leakOf('blocked'), free: leakOf('free') },
   map_structure_auc: mapStructureAuc(),
   straight_crosses_wall_in_prediction_only: scenes.filter((r) => part(r, 'straight').crosses_predicted && !part(r, 'straight').crosses_true).length,
   prefers_expert: scenes.filter((r) => part(r, 'expert').energy < part(r, 'straight').energy).length,
@@ -186,4 +235,4 @@ const summary = {
 };
 env.close();
 if (o.json) console.log(JSON.stringify({ ...summary, per_scene: scenes }));
-else console.log(`${summary.scenes} cross-room scenes: predicted straight path crosses the wall (simulator: blocked) in ${summary.straight_crosses_wall_in_prediction_only}; energy prefers the expert's path in ${summary.prefers_expert}; mean decoded-position error at steps ${summary.steps_at.join('/')}: straight ${summary.mean_error_m.straight!.map((v) => v.toFixed(2)).join('/')} m, expert ${summary.mean_error_m.expert!.map((v) => v.toFixed(2)).join('/')} m${summary.map_structure_auc ? `; map shows the wall / door with per-cell probe AUC ${summary.map_structure_auc.wall.toFixed(3)} / ${summary.map_structure_auc.door.toFixed(3)}` : ''}`);
+else console.log(`${summary.scenes} cross-room scenes: predicted straight path crosses the wall (simulator: blocked) in ${summary.straight_crosses_wall_in_prediction_only}; energy prefers the expert's path in ${summary.prefers_expert}; mean decoded-position error at steps ${summary.steps_at.join('/')}: straight ${summary.mean_error_m.straight!.map((v) => v.toFixed(2)).join('/')} m, expert ${summary.mean_error_m.expert!.map((v) => v.toFixed(2)).join('/')} m; one model step toward the wall moves the predicted agent ${summary.one_step_leak.blocked.predicted_over_commanded.toFixed(2)} of the commanded move where the wall stops it (${summary.one_step_leak.blocked.steps} steps, true ${summary.one_step_leak.blocked.true_over_commanded.toFixed(2)}) and ${summary.one_step_leak.free.predicted_over_commanded.toFixed(2)} on free steps (${summary.one_step_leak.free.steps}, true ${summary.one_step_leak.free.true_over_commanded.toFixed(2)})${summary.map_structure_auc ? `; map shows the wall / door with per-cell probe AUC ${summary.map_structure_auc.wall.toFixed(3)} / ${summary.map_structure_auc.door.toFixed(3)}` : ''}`);
