@@ -324,6 +324,14 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(last.step, 8);
   assert.ok(Number.isFinite(last.total) && Number.isFinite(last.effective_rank));
   assert.ok(last.reach_time > 0, 'the time-to-reach loss is trained');
+  // A resume keeps the run's own settings: the extended length is saved, a contradicting flag is refused.
+  assert.equal(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).training.steps, 8);
+  r = umwelt('train', 'world-model', '--data', data, '--out', run, '--batch', '8');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: --batch 8 differs from .*'s 4 \(config.json\); a resumed run keeps its settings\nhint: drop --batch to resume/);
+  r = umwelt('train', 'world-model', '--data', data, '--out', run, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).steps, 8, 'resumed without flags: the run is already at its saved 8 steps');
 
   r = umwelt('eval', 'world-model', run, '--data', data, '--json');
   assert.equal(r.code, 0, r.stderr);

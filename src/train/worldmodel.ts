@@ -146,19 +146,37 @@ function setMapSize(config: WorldModelConfig, size: number, latent: string): voi
   else if (size !== coarse) throw new InputError(`--map-size ${size} is not available for ${config.inputSize}-px images`, `use ${coarse} or ${2 * coarse}`);
 }
 
+/** The training settings config.json records, which a resumed run keeps. */
+interface SavedTraining { steps: number; batch: number; lr: number; seed: number; stall_oversample?: { copies: number } }
+
+/**
+ * A resumed run continues as it was started (batch, learning rate, seed, stall oversampling from
+ * config.json), so re-running without the original flags cannot silently change it; a flag that
+ * contradicts the saved value is refused. --steps alone may change: it extends the run.
+ */
+function resumedSettings(o: TrainWorldModelOptions, t: SavedTraining): { seed: number; hp: typeof WM_DEFAULTS; stallOversample: number | undefined } {
+  const was = t.stall_oversample?.copies ?? 1;
+  for (const [flag, given, value] of [['--batch', o.batch, t.batch], ['--lr', o.lr, t.lr], ['--seed', o.seed, t.seed], ['--oversample-stalls', o.stallOversample, was]] as const) {
+    if (given !== undefined && given !== value) throw new InputError(`${flag} ${given} differs from ${o.out}'s ${value} (config.json); a resumed run keeps its settings`, `drop ${flag} to resume, or train into a new --out`);
+  }
+  return { seed: t.seed, hp: { ...WM_DEFAULTS, steps: o.steps ?? t.steps, batch: t.batch, lr: t.lr }, stallOversample: was };
+}
+
 export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ steps: number; seconds: number; finalLoss: number; out: string; stoppedEarly: boolean }> {
   const device = await useDevice(o.device ?? 'wasm');
   const ds = await openDataset(o.data);
   const paths = runPaths(o.out);
   mkdirSync(join(o.out, 'checkpoints'), { recursive: true });
-  const seed = o.seed ?? 0;
-  const hp = { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr };
+  const resume = existsSync(paths.checkpoint);
+  const saved = resume ? (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig; training: SavedTraining }) : null;
+  const { seed, hp, stallOversample } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample };
 
   let config: WorldModelConfig;
   let stalls: Awaited<ReturnType<typeof stallSampling>> | undefined;
-  const resume = existsSync(paths.checkpoint);
-  if (resume) {
-    config = (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig }).model;
+  if (saved) {
+    config = saved.model;
+    // --steps may extend (or shorten) a resumed run; the next resume keeps the new length.
+    if (hp.steps !== saved.training.steps) writeFileSync(paths.config, JSON.stringify({ ...saved, training: { ...saved.training, steps: hp.steps } }, null, 2));
   } else {
     const img = ds.features['observation.images.top'] ?? Object.values(ds.features).find((f) => f.dtype === 'image' || f.dtype === 'video');
     if (!img) throw new InputError(`dataset ${o.data} has no camera images`, 'collect with a world that has a camera');
@@ -202,7 +220,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
     if (o.mapTransport && latent !== 'map') throw new InputError('--map-transport needs --latent map (it moves cells of the latent map)', 'add --latent map, or drop --map-transport');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
-    stalls = await stallSampling(ds, config, o.stallOversample);
+    stalls = await stallSampling(ds, config, stallOversample);
     writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}) } }, null, 2));
   }
   requireFeatures(ds, config);
@@ -226,7 +244,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const T = envWindowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
   // A resumed run finds its stalls again (the fit is deterministic); a fresh one did above.
-  const copies = (stalls === undefined ? await stallSampling(ds, config, o.stallOversample) : stalls)?.copies;
+  const copies = (stalls === undefined ? await stallSampling(ds, config, stallOversample) : stalls)?.copies;
   const loader = new WindowLoader(ds, { window: T, batch: hp.batch, seed: hashString(`${seed}/${trainer.step}`), episodesInMemory: 48, require: [config.imageKey, 'action'], goals: (config.weights.reachTime ?? 0) > 0, ...(copies ? { copies } : {}) });
   // The collapse monitor looks at the planning embedding (the readout, for 'map' latents).
   const encodeJit = jit((p: Pick<WorldModelParams, 'convs' | 'proj' | 'readout'>, x: np.Array, st: np.Array) => readout(p.readout, encode(p, x, config.stateDim > 0 ? st : (st.dispose(), null), config), config));

@@ -9,13 +9,13 @@ export function trainCommand(program: Command): void {
     .description('train a JEPA world model on a dataset (re-run with the same --out to resume)')
     .requiredOption('--data <dir>', 'LeRobot dataset (umwelt collect --out)')
     .requiredOption('--out <run>', 'run folder: config.json, metrics.jsonl, checkpoints/, ledger.json')
-    .option('--steps <n>', 'training steps', wholeNumber('--steps', 1), WM_DEFAULTS.steps)
-    .option('--batch <n>', 'windows per batch', wholeNumber('--batch', 2), WM_DEFAULTS.batch)
-    .option('--lr <x>', 'peak learning rate', (v: string) => {
+    .option('--steps <n>', `training steps (default ${WM_DEFAULTS.steps}; on a resumed run: its own, or this to extend it)`, wholeNumber('--steps', 1))
+    .option('--batch <n>', `windows per batch (default ${WM_DEFAULTS.batch})`, wholeNumber('--batch', 2))
+    .option('--lr <x>', `peak learning rate (default ${WM_DEFAULTS.lr})`, (v: string) => {
       const x = Number(v);
       if (!(x > 0 && x < 1)) throw oneOf('learning rate', v, ['a number in (0, 1), e.g. 1e-3']);
       return x;
-    }, WM_DEFAULTS.lr)
+    })
     .option('--regularizer <r>', 'vicreg | sigreg', (v: string) => { if (v !== 'vicreg' && v !== 'sigreg') throw oneOf('regularizer', v, ['vicreg', 'sigreg']); return v; }, 'vicreg')
     .option('--latent <kind>', 'vector | map (spatial latent map + convolutional predictor)', (v: string) => { if (v !== 'vector' && v !== 'map') throw oneOf('latent kind', v, ['vector', 'map']); return v; }, 'vector')
     .option('--readout <kind>', 'map latents: linear | keypoints (spatial softmax: each channel\'s expected x, y)', (v: string) => { if (v !== 'linear' && v !== 'keypoints') throw oneOf('readout', v, ['linear', 'keypoints']); return v; })
@@ -41,19 +41,20 @@ export function trainCommand(program: Command): void {
       if (!(x > 0)) throw oneOf('time limit', v, ['a positive number of seconds, e.g. 600']);
       return x;
     })
-    .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
+    .option('--seed <n>', 'seed (default 0)', wholeNumber('--seed'))
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps: number; batch: number; lr: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; oversampleStalls?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; oversampleStalls?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
-      const bar = progress('train world-model', o.steps);
+      // The total is known once the run is opened (a resumed run keeps its own).
+      let bar: ReturnType<typeof progress> | undefined;
       let last = 0;
       let r;
       try {
-        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, stallOversample: o.oversampleStalls, device: o.device, onStep: (step) => { bar.tick(step - last); last = step; } });
+        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; } });
       } finally {
-        bar.stop();
+        bar?.stop();
       }
       if (o.json) return printJson(r);
       console.log(`${r.out}: ${r.steps} steps${r.stoppedEarly ? ' (time limit reached; re-run to resume)' : ''}, final loss ${r.finalLoss.toFixed(4)}, ${r.seconds.toFixed(0)} s`);
