@@ -1,4 +1,6 @@
 /** The `umwelt` command (contract in DESIGN.md "CLI contract"). */
+// First: jax-js decides on Wasm worker threads when it loads (UMWELT_WASM_THREADS; default 1).
+import '../node/wasm-threads-setup.ts';
 import { Command, CommanderError } from 'commander';
 import { UmweltError } from '../errors.ts';
 import { listCommand } from './commands/list.ts';
