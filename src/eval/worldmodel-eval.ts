@@ -82,8 +82,10 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   };
   // In chunks of windows: a map latent's rollout holds k steps of conv activations per window, all
   // live inside one jit'd program, so the chunk shrinks with k and the map's size (128 windows of
-  // 16 steps on an 8×8×16 map fit Wasm's 4 GiB; a 16×16 map at that chunk did not).
-  const chunkFor = (k: number) => Math.max(1, Math.min(1024, Math.floor((128 * 16 * 1024) / (k * L))));
+  // 16 steps on an 8×8×16 map with 32 hidden channels fit Wasm's 4 GiB; a 16×16 map at that chunk
+  // did not, nor 256 windows of 8 steps with 64 hidden channels).
+  const hiddenScale = c.latent === 'map' ? Math.max(1, (c.mapHidden ?? 32) / 32) : 1;
+  const chunkFor = (k: number) => Math.max(1, Math.min(1024, Math.floor((128 * 16 * 1024) / (k * L * hiddenScale))));
   const rollout = async (k: number, windows: [number, number][], actionSource: [number, number][]) => {
     const out = new Float32Array(windows.length * D);
     const CHUNK = chunkFor(k);
