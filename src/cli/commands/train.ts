@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { oneOf } from '../../errors.ts';
+import { InputError, oneOf } from '../../errors.ts';
 import { trainWorldModel, WM_DEFAULTS } from '../../train/worldmodel.ts';
 import { printJson, progress, wholeNumber } from '../util.ts';
 
@@ -34,6 +34,11 @@ export function trainCommand(program: Command): void {
     .option('--map-transport <r>', 'map latents: the predictor moves each cell\'s content from its (2r+1)² neighbours with predicted weights (0: residual predictor, the default)', wholeNumber('--map-transport'))
     .option('--map-size <n>', 'map latents: side of the latent map, 8 (default for 64-px images) or 16 (4-px cells: thin walls get their own cells; ~3× slower)', wholeNumber('--map-size', 1))
     .option('--oversample-stalls <n>', 'windows where an action did not move the agent as usual (a wall in the way) enter each epoch n times', wholeNumber('--oversample-stalls', 1))
+    .option('--hue-jitter <deg>', 'rotate each training window\'s colours about the grey axis by a random angle in [-deg, deg] (held-out scenes use unseen colours)', (v: string) => {
+      const x = Number(v);
+      if (!Number.isFinite(x) || x < 0 || x > 180) throw new InputError(`--hue-jitter ${v} is not an angle in degrees from 0 to 180`, 'pass e.g. --hue-jitter 30');
+      return x;
+    })
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
     .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
@@ -44,7 +49,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed (default 0)', wholeNumber('--seed'))
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; oversampleStalls?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; oversampleStalls?: number; hueJitter?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       // The total is known once the run is opened (a resumed run keeps its own).
