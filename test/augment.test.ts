@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hueAngles, hueRotation, rotateHues } from '../src/train/augment.ts';
+import { augmentFrames, hueAngles, hueRotation, pixelShifts, rotateHues, shiftFrames } from '../src/train/augment.ts';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) => {
   assert.equal(a.length, b.length);
@@ -43,4 +43,35 @@ test('hue angles: within ±max, deterministic per seed and step, different acros
   assert.notDeepEqual(a, c);
   for (const v of a) assert.ok(Math.abs(v) <= 30);
   assert.ok(Math.max(...a) > 15 && Math.min(...a) < -15, 'spread over the range');
+});
+
+test('pixel shift: content moves by (dx, dy) with the edge repeated; one shift per window, goal frames alike', () => {
+  // 2 windows × 2 frames of 3×3 RGB; pixel (x, y) holds (x, y, frame) so moves are readable.
+  const size = 3, px = new Float32Array(2 * 2 * size * size * 3);
+  for (let wf = 0; wf < 4; wf++) for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) px.set([x, y, wf], ((wf * size + y) * size + x) * 3);
+  const orig = Float32Array.from(px);
+  shiftFrames(px, 2, 2, size, Int32Array.of(0, 0, 1, -1));
+  assert.deepEqual(px.subarray(0, 54), orig.subarray(0, 54), 'window 0 unshifted');
+  const at = (wf: number, x: number, y: number) => Array.from(px.subarray(((wf * size + y) * size + x) * 3, ((wf * size + y) * size + x) * 3 + 3));
+  for (const wf of [2, 3]) {
+    // Content moved right by 1 and up by 1: output (x, y) shows input (x − 1, y + 1), clamped to the frame.
+    assert.deepEqual(at(wf, 0, 0), [0, 1, wf], 'left column repeats the edge');
+    assert.deepEqual(at(wf, 2, 0), [1, 1, wf]);
+    assert.deepEqual(at(wf, 1, 2), [0, 2, wf], 'bottom row repeats the edge');
+  }
+  assert.throws(() => shiftFrames(new Float32Array(10), 1, 1, size, Int32Array.of(1, 1)), /are not 1 windows/);
+  // augmentFrames applies both parts; without either it leaves the frames alone.
+  const g = Float32Array.from(orig.subarray(0, 27));
+  augmentFrames(g, 1, 1, size, undefined);
+  assert.deepEqual(g, orig.subarray(0, 27));
+  augmentFrames(g, 1, 1, size, { shifts: Int32Array.of(-1, 0) });
+  assert.deepEqual(Array.from(g.subarray(0, 3)), [1, 0, 0], 'content moved left');
+});
+
+test('pixel shifts: whole numbers within ±max, deterministic per seed and step, every offset drawn', () => {
+  const a = pixelShifts(200, 3, 5, 9), b = pixelShifts(200, 3, 5, 9), c = pixelShifts(200, 3, 5, 10);
+  assert.equal(a.length, 400);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  assert.deepEqual(new Set(a), new Set([-3, -2, -1, 0, 1, 2, 3]));
 });

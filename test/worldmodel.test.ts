@@ -332,6 +332,9 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   r = umwelt('train', 'world-model', '--data', data, '--out', run, '--hue-jitter', '20');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^error: --hue-jitter 20 differs from .*'s 0 \(config.json\)/);
+  r = umwelt('train', 'world-model', '--data', data, '--out', run, '--shift-jitter', '3');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: --shift-jitter 3 differs from .*'s 0 \(config.json\)/);
   r = umwelt('train', 'world-model', '--data', data, '--out', run, '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).steps, 8, 'resumed without flags: the run is already at its saved 8 steps');
@@ -394,11 +397,12 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(JSON.parse(r.stdout).episodes, 1);
   // Keypoint readout, centred images, multi-step inverse dynamics; a chunked plan with the min energy.
   const run4 = join(tmp, 'run-kp');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--rollout-steps', '4', '--oversample-stalls', '3', '--hue-jitter', '30', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--rollout-steps', '4', '--oversample-stalls', '3', '--hue-jitter', '30', '--shift-jitter', '2', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg4all = JSON.parse(readFileSync(join(run4, 'config.json'), 'utf8')), cfg4 = cfg4all.model;
   assert.equal(cfg4all.training.stall_oversample.copies, 3);
   assert.equal(cfg4all.training.hue_jitter, 30);
+  assert.equal(cfg4all.training.shift_jitter, 2);
   assert.ok(cfg4all.training.stall_oversample.stalled_windows >= 0 && cfg4all.training.stall_oversample.stalled_windows <= 1);
   assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.rolloutSteps, cfg4.latentDim], ['keypoints', true, 3, 1, 4, 32]);
   const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -430,7 +434,8 @@ test('train world-model → resume → eval world-model → plan: end to end on 
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-hard'], /^error: --plan-rollout-hard needs --plan-rollout W/],
     [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--map-transport', '1'], /^error: --map-transport needs --latent map/], [['--map-size', '16'], /^error: --map-size needs --latent map/],
     [['--latent', 'map', '--map-size', '12'], /^error: --map-size 12 is not available for 64-px images\nhint: use 8 or 16/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/],
-    [['--hue-jitter', '200'], /^error: --hue-jitter 200 is not an angle in degrees from 0 to 180/]] as const) {
+    [['--hue-jitter', '200'], /^error: --hue-jitter 200 is not an angle in degrees from 0 to 180/],
+    [['--shift-jitter', '40'], /^error: --shift-jitter 40 would move \d+-px frames by more than a quarter of their width\nhint: use at most/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, msg);

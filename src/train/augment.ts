@@ -45,3 +45,57 @@ export function hueAngles(windows: number, maxDeg: number, seed: number, step: n
   const rng = new Rng(seed, `hue-jitter/${step}`);
   return Float32Array.from({ length: windows }, () => rng.uniform(-maxDeg, maxDeg));
 }
+
+/**
+ * Layout augmentation (`train world-model --shift-jitter PX`): translates every frame of a window
+ * (and its goal frame) by one whole-pixel offset, repeating the edge pixels into the uncovered
+ * rows and columns (DrQ's pad-and-crop). Held-out two-room layouts put the wall and door between
+ * the training positions; a shift moves wall, door, agent and target together, so each window
+ * shows the model a layout it has not seen while the motion stays the same.
+ *
+ * `pixels`: `windows` × `framesPerWindow` RGB frames of `size`×`size` (interleaved); `shifts`: two
+ * integers per window, (dx, dy), content moving right/down for positive values.
+ */
+export function shiftFrames(pixels: Float32Array, windows: number, framesPerWindow: number, size: number, shifts: Int32Array): void {
+  const frame = size * size * 3;
+  if (pixels.length !== windows * framesPerWindow * frame) throw new Error(`shiftFrames: ${pixels.length} values are not ${windows} windows of ${framesPerWindow} ${size}×${size} RGB frames`);
+  const src = new Float32Array(frame);
+  const clamp = (v: number) => (v < 0 ? 0 : v >= size ? size - 1 : v);
+  for (let w = 0; w < windows; w++) {
+    const dx = shifts[2 * w]!, dy = shifts[2 * w + 1]!;
+    if (dx === 0 && dy === 0) continue;
+    for (let f = 0; f < framesPerWindow; f++) {
+      const base = (w * framesPerWindow + f) * frame;
+      src.set(pixels.subarray(base, base + frame));
+      for (let y = 0; y < size; y++) {
+        const row = clamp(y - dy) * size;
+        for (let x = 0; x < size; x++) {
+          const s = (row + clamp(x - dx)) * 3, d = base + (y * size + x) * 3;
+          pixels[d] = src[s]!;
+          pixels[d + 1] = src[s + 1]!;
+          pixels[d + 2] = src[s + 2]!;
+        }
+      }
+    }
+  }
+}
+
+/** One (dx, dy) per window, each a whole number uniform in [−maxPx, maxPx]; the same for a given seed and step. */
+export function pixelShifts(windows: number, maxPx: number, seed: number, step: number): Int32Array {
+  const rng = new Rng(seed, `shift-jitter/${step}`);
+  return Int32Array.from({ length: 2 * windows }, () => rng.int(2 * maxPx + 1) - maxPx);
+}
+
+/** Per-window augmentation of one training batch (either part may be absent). */
+export interface WindowAugment {
+  /** Hue rotation per window, degrees (rotateHues). */
+  hueDegrees?: Float32Array;
+  /** (dx, dy) per window, pixels (shiftFrames). */
+  shifts?: Int32Array;
+}
+
+/** Applies `aug` in place to `windows` × `framesPerWindow` pooled RGB frames of `size`×`size`. */
+export function augmentFrames(pixels: Float32Array, windows: number, framesPerWindow: number, size: number, aug: WindowAugment | undefined): void {
+  if (aug?.hueDegrees) rotateHues(pixels, windows, framesPerWindow, aug.hueDegrees);
+  if (aug?.shifts) shiftFrames(pixels, windows, framesPerWindow, size, aug.shifts);
+}

@@ -11,7 +11,7 @@ import { InputError } from '../errors.ts';
 import { hashString } from '../rng.ts';
 import { openDataset, type Dataset } from '../data/reader.ts';
 import { WindowLoader, type WindowBatch } from '../data/loader.ts';
-import { hueAngles, rotateHues } from './augment.ts';
+import { augmentFrames, hueAngles, pixelShifts, type WindowAugment } from './augment.ts';
 import { useDevice, type NNDevice } from '../nn/runtime.ts';
 import { Trainer } from '../nn/trainer.ts';
 import { restoreTree } from '../nn/checkpoint.ts';
@@ -76,6 +76,8 @@ export interface TrainWorldModelOptions {
   stallOversample?: number;
   /** Rotate each training window's colours by a random angle in [−d, d] degrees (augment.ts; default 0: off). */
   hueJitter?: number;
+  /** Shift each training window's frames by a random whole-pixel offset in [−p, p] per axis (augment.ts; default 0: off). */
+  shiftJitter?: number;
   /** 'map' latents: side of the latent map — the default (8 for 64-px images) or twice it (config.strides). */
   mapSize?: number;
   /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
@@ -92,27 +94,28 @@ export function runPaths(out: string): RunPaths {
 /**
  * Batch arrays for the model from loader windows: pooled float images, state, actions, then the
  * goal frames' images, state, gaps and success mask (1-element placeholders without goals).
- * `hueDegrees` (one per window) rotates each window's colours, goal included (augment.ts).
+ * `aug` (one hue angle and/or pixel shift per window) changes each window's frames alike, goal
+ * included (augment.ts).
  */
-export function batchArrays(b: WindowBatch, c: WorldModelConfig, hueDegrees?: Float32Array): np.Array[] {
+export function batchArrays(b: WindowBatch, c: WorldModelConfig, aug?: WindowAugment): np.Array[] {
   const frames = b.batch * b.window;
   const imgs = poolFrames(b.images[c.imageKey]!, frames, c.imageSize, c.inputSize);
-  if (hueDegrees) rotateHues(imgs, b.batch, b.window, hueDegrees);
+  augmentFrames(imgs, b.batch, b.window, c.inputSize, aug);
   const sDim = b.state.length / frames;
   const state = c.stateDim > 0 ? np.array(b.state as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, sDim]) : np.zeros([b.batch, b.window, 0]);
   return [
     np.array(imgs as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, c.inputSize, c.inputSize, 3]),
     state,
     np.array(b.action as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, c.actionDim]),
-    ...goalArrays(b, c, hueDegrees),
+    ...goalArrays(b, c, aug),
   ];
 }
 
-function goalArrays(b: WindowBatch, c: WorldModelConfig, hueDegrees?: Float32Array): np.Array[] {
+function goalArrays(b: WindowBatch, c: WorldModelConfig, aug?: WindowAugment): np.Array[] {
   const g = b.goals;
   if (!g) return [np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1])];
   const imgs = poolFrames(g.images[c.imageKey]!, b.batch, c.imageSize, c.inputSize);
-  if (hueDegrees) rotateHues(imgs, b.batch, 1, hueDegrees);
+  augmentFrames(imgs, b.batch, 1, c.inputSize, aug);
   return [
     np.array(imgs as Float32Array<ArrayBuffer>).reshape([b.batch, c.inputSize, c.inputSize, 3]),
     c.stateDim > 0 ? np.array(g.state as Float32Array<ArrayBuffer>).reshape([b.batch, g.state.length / b.batch]) : np.zeros([b.batch, 0]),
@@ -153,19 +156,19 @@ function setMapSize(config: WorldModelConfig, size: number, latent: string): voi
 }
 
 /** The training settings config.json records, which a resumed run keeps. */
-interface SavedTraining { steps: number; batch: number; lr: number; seed: number; stall_oversample?: { copies: number }; hue_jitter?: number }
+interface SavedTraining { steps: number; batch: number; lr: number; seed: number; stall_oversample?: { copies: number }; hue_jitter?: number; shift_jitter?: number }
 
 /**
  * A resumed run continues as it was started (batch, learning rate, seed, stall oversampling, hue
- * jitter from config.json), so re-running without the original flags cannot silently change it; a flag that
+ * and shift jitter from config.json), so re-running without the original flags cannot silently change it; a flag that
  * contradicts the saved value is refused. --steps alone may change: it extends the run.
  */
-function resumedSettings(o: TrainWorldModelOptions, t: SavedTraining): { seed: number; hp: typeof WM_DEFAULTS; stallOversample: number | undefined; hueJitter: number } {
+function resumedSettings(o: TrainWorldModelOptions, t: SavedTraining): { seed: number; hp: typeof WM_DEFAULTS; stallOversample: number | undefined; hueJitter: number; shiftJitter: number } {
   const was = t.stall_oversample?.copies ?? 1;
-  for (const [flag, given, value] of [['--batch', o.batch, t.batch], ['--lr', o.lr, t.lr], ['--seed', o.seed, t.seed], ['--oversample-stalls', o.stallOversample, was], ['--hue-jitter', o.hueJitter, t.hue_jitter ?? 0]] as const) {
+  for (const [flag, given, value] of [['--batch', o.batch, t.batch], ['--lr', o.lr, t.lr], ['--seed', o.seed, t.seed], ['--oversample-stalls', o.stallOversample, was], ['--hue-jitter', o.hueJitter, t.hue_jitter ?? 0], ['--shift-jitter', o.shiftJitter, t.shift_jitter ?? 0]] as const) {
     if (given !== undefined && given !== value) throw new InputError(`${flag} ${given} differs from ${o.out}'s ${value} (config.json); a resumed run keeps its settings`, `drop ${flag} to resume, or train into a new --out`);
   }
-  return { seed: t.seed, hp: { ...WM_DEFAULTS, steps: o.steps ?? t.steps, batch: t.batch, lr: t.lr }, stallOversample: was, hueJitter: t.hue_jitter ?? 0 };
+  return { seed: t.seed, hp: { ...WM_DEFAULTS, steps: o.steps ?? t.steps, batch: t.batch, lr: t.lr }, stallOversample: was, hueJitter: t.hue_jitter ?? 0, shiftJitter: t.shift_jitter ?? 0 };
 }
 
 export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ steps: number; seconds: number; finalLoss: number; out: string; stoppedEarly: boolean }> {
@@ -175,7 +178,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   mkdirSync(join(o.out, 'checkpoints'), { recursive: true });
   const resume = existsSync(paths.checkpoint);
   const saved = resume ? (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig; training: SavedTraining }) : null;
-  const { seed, hp, stallOversample, hueJitter } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample, hueJitter: o.hueJitter ?? 0 };
+  const { seed, hp, stallOversample, hueJitter, shiftJitter } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample, hueJitter: o.hueJitter ?? 0, shiftJitter: o.shiftJitter ?? 0 };
 
   let config: WorldModelConfig;
   let stalls: Awaited<ReturnType<typeof stallSampling>> | undefined;
@@ -226,8 +229,9 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
     if (o.mapTransport && latent !== 'map') throw new InputError('--map-transport needs --latent map (it moves cells of the latent map)', 'add --latent map, or drop --map-transport');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
+    if (shiftJitter > config.inputSize / 4) throw new InputError(`--shift-jitter ${shiftJitter} would move ${config.inputSize}-px frames by more than a quarter of their width`, `use at most ${config.inputSize / 4}, e.g. --shift-jitter 4`);
     stalls = await stallSampling(ds, config, stallOversample);
-    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}), ...(hueJitter ? { hue_jitter: hueJitter } : {}) } }, null, 2));
+    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}), ...(hueJitter ? { hue_jitter: hueJitter } : {}), ...(shiftJitter ? { shift_jitter: shiftJitter } : {}) } }, null, 2));
   }
   requireFeatures(ds, config);
 
@@ -267,7 +271,11 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   for await (const envBatch of loader.batches()) {
     if (trainer.step >= hp.steps) break;
     const b = skipFrames(envBatch, frameSkip(config));
-    const [images, state, actions, ...goal] = batchArrays(b, config, hueJitter ? hueAngles(b.batch, hueJitter, seed, trainer.step) : undefined);
+    const aug: WindowAugment = {
+      ...(hueJitter ? { hueDegrees: hueAngles(b.batch, hueJitter, seed, trainer.step) } : {}),
+      ...(shiftJitter ? { shifts: pixelShifts(b.batch, shiftJitter, seed, trainer.step) } : {}),
+    };
+    const [images, state, actions, ...goal] = batchArrays(b, config, aug);
     const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
     const idmOnly = np.array(new Float32Array([trainer.step < (config.idmWarmup ?? 0) ? 1 : 0])).reshape([]);
     const s = await trainer.train(images!, state!, actions!, dirs, ...goal, idmOnly);
