@@ -6,7 +6,7 @@
  * other scenes) is compared with the simulator's, and the planner's energy (closest predicted
  * approach to the goal embedding) says which sequence the model prefers.
  *
- *   node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--json]
+ *   node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--wall-scan N] [--json]
  *
  * A model that knows the wall: straight paths never cross it in prediction, and it prefers the
  * expert's sequence. Where the rollouts leak, the one-step *blocked-step leak* says why: along the
@@ -16,6 +16,12 @@
  * ~1 free). For map latents it also scores how clearly the map shows the wall and the
  * door at all (per-cell linear probe, ROC AUC). Prints one line per scene and a summary (or one
  * JSON object).
+ *
+ * `--wall-scan N` measures instead the blocked-step leak as a function of the wall's x: training
+ * scenes with the wall moved to each of 33 positions from −0.4 to 0.4 m (N scenes each, the agent
+ * pushed straight into the wall from 0.6 m away, half from each side, away from the door). The
+ * 8×8 map's cells are 8 px (0.26 m) wide, so a leak that repeats with that period depends on where
+ * the wall sits inside its cell, not on the wall position as such.
  */
 import { parseArgs } from 'node:util';
 import { numpy as np, tree } from '@jax-js/jax';
@@ -33,11 +39,11 @@ import type { Observation } from '../src/env/types.ts';
 import { WALL_T, type TwoRoomScene } from '../src/worlds/two-room.ts';
 
 const { positionals, values: o } = parseArgs({ allowPositionals: true, options: {
-  split: { type: 'string', default: 'train' }, horizon: { type: 'string', default: '30' }, scenes: { type: 'string', default: '20' }, json: { type: 'boolean' },
+  split: { type: 'string', default: 'train' }, horizon: { type: 'string', default: '30' }, scenes: { type: 'string', default: '20' }, 'wall-scan': { type: 'string' }, json: { type: 'boolean' },
 } });
 const run = positionals[0];
 if (!run || (o.split !== 'train' && o.split !== 'heldout')) {
-  console.error('usage: node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--json]');
+  console.error('usage: node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--wall-scan N] [--json]');
   process.exit(2);
 }
 const split = o.split;
@@ -45,10 +51,23 @@ const H = Number(o.horizon), wanted = Number(o.scenes);
 await useDevice('wasm');
 const { config, params } = loadWorldModel(run);
 const planner = new LatentPlanner(params, config, {});
-const env = await WorldEnv.create(getWorld('two-room'), { images: true, size: config.imageSize });
+/** Wall scan: while `wallX` is set, scenes are training scenes with the wall there and a straight push into it. */
+const scan: { wallX: number | null; side: 1 | -1 } = { wallX: null, side: 1 };
+const world = getWorld('two-room') as unknown as { sampleScene: (split: 'train' | 'heldout', seed: number) => TwoRoomScene };
+const scanWorld = { ...world, sampleScene: (sp: 'train' | 'heldout', seed: number): TwoRoomScene => {
+  const s = world.sampleScene(sp, seed);
+  if (scan.wallX === null) return s;
+  // The middle of the longer wall segment, so the push meets the wall, not the door.
+  const y = s.doorY > 0 ? (-1 + s.doorY - s.doorW / 2) / 2 : (1 + s.doorY + s.doorW / 2) / 2;
+  const x0 = Math.max(-0.88, Math.min(0.88, scan.wallX - scan.side * 0.6));
+  return { ...s, wallX: scan.wallX, start: [x0, y], target: [scan.wallX + scan.side * 0.3, y] };
+} };
+const env = await WorldEnv.create(scanWorld as never, { images: true, size: config.imageSize });
 const expert = makePolicy('expert', 'two-room');
 const key = config.imageKey as 'observation.images.top';
 const L = latentSize(config), d = config.latentDim, F = frameSkip(config);
+/** Half the top camera's view, m (64 px span 2.08 m). */
+const CAMERA_HALF_M = 1.04;
 if (H % F !== 0) { console.error(`--horizon ${H} is not a multiple of the model's frame skip ${F}`); process.exit(2); }
 /** Environment steps the position errors are reported at: model-step boundaries nearest 1/3, 2/3 and all of H. */
 const stepsAt = [H / 3, (2 * H) / 3, H].map((k) => Math.max(F, Math.round(k / F) * F));
@@ -140,6 +159,27 @@ function leakSteps(seed: number, actions: number[][], s: TwoRoomScene): LeakStep
 }
 const leaks: LeakStep[] = [];
 
+if (o['wall-scan'] !== undefined) {
+  const per = Number(o['wall-scan']);
+  const rowsOut: { wall_x: number; blocked: number; blocked_steps: number; free: number; free_steps: number }[] = [];
+  for (let i = 0; i <= 32; i++) {
+    scan.wallX = Math.round((-0.4 + 0.025 * i) * 1000) / 1000;
+    const l: LeakStep[] = [];
+    for (let k = 0; k < per; k++) {
+      scan.side = k % 2 ? -1 : 1;
+      env.reset({ seed: 1000 + k, split: 'train' });
+      l.push(...leakSteps(1000 + k, Array.from({ length: 21 }, () => [scan.side, 0]), env.scene as TwoRoomScene));
+    }
+    const m = (kind: LeakStep['kind']) => { const q = l.filter((v) => v.kind === kind); return [q.reduce((a, v) => a + v.predicted, 0) / Math.max(1, q.length), q.length] as const; };
+    const [blocked, nb] = m('blocked'), [free, nf] = m('free');
+    rowsOut.push({ wall_x: scan.wallX, blocked, blocked_steps: nb, free, free_steps: nf });
+    if (!o.json) console.log(`wall x ${scan.wallX.toFixed(3)} m (image column ${(((scan.wallX + CAMERA_HALF_M) * config.imageSize) / (2 * CAMERA_HALF_M)).toFixed(1)}): leak ${blocked.toFixed(2)} blocked (${nb} steps), ${free.toFixed(2)} free (${nf})`);
+  }
+  env.close();
+  if (o.json) console.log(JSON.stringify({ run, wall_scan: rowsOut }));
+  process.exit(0);
+}
+
 const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.hypot(...Array.from(a, (v, i) => v - b[i]!));
 const closest = (pred: Float32Array[], goal: Float32Array) => Math.min(...pred.map((z) => dist(z, goal)));
 const scenes: Record<string, unknown>[] = [];
@@ -193,7 +233,7 @@ const mean = (f: (r: Record<string, unknown>) => number) => scenes.reduce((a, r)
  */
 function mapStructureAuc(): { wall: number; door: number } | null {
   if (config.latent !== 'map') return null;
-  const S = mapSize(config), C = config.mapChannels ?? 16, E = 1.04 /* camera half-extent, m */, cell = (2 * E) / S;
+  const S = mapSize(config), C = config.mapChannels ?? 16, E = CAMERA_HALF_M, cell = (2 * E) / S;
   const x: number[] = [], y: number[] = [], sceneOf: number[] = [];
   for (let seed = 0; seed < 200; seed++) {
     const obs = env.reset({ seed: 200000 + seed, split: 'train' }).obs;

@@ -11,7 +11,7 @@ import { startBackends } from '../src/nn/runtime.ts';
 import {
   attention, conv2d, embed, initAttention, initConv2d, initEmbedding, initLayerNorm, initLinear, initMLP,
   initResidualMLP, initTransformerBlock, layerNorm, linear, maskBias, mlp, residualMLP, transformerBlock,
-  conv2dFlops, linearFlops, sinusoidal,
+  conv2dFlops, convOutSize, linearFlops, sinusoidal,
 } from '../src/nn/layers.ts';
 import { initArray } from '../src/nn/init.ts';
 import { adamwUpdate, emaUpdate, initAdam, learningRate } from '../src/nn/optim.ts';
@@ -87,6 +87,8 @@ test('gradients of every module match finite differences (float64)', async () =>
   await gradCheck('conv2d-s1', initConv2d(6, 'conv1', conv1, F64), (p, xx) => conv2d(p, xx, conv1), x([1, 4, 4, 2]));
   await gradCheck('attention-causal', initAttention(7, 'attn', 8, F64), (p, xx) => attention(p, xx, 2, maskBias(4, 'causal', F64)), x([2, 4, 8]), 1e-4);
   await gradCheck('transformer-blockcausal', initTransformerBlock(8, 'tb', 8, 16, F64), (p, xx) => transformerBlock(p, xx, 2, maskBias(4, { blockCausal: 2 }, F64)), x([1, 4, 8]), 1e-4);
+  const conv4 = { inChannels: 2, outChannels: 2, kernel: 4, stride: 2, padding: 1 };
+  await gradCheck('conv2d-k4s2', initConv2d(13, 'conv4', conv4, F64), (p, xx) => conv2d(p, xx, conv4), x([1, 6, 6, 2]));
   const patch = { inChannels: 3, outChannels: 4, kernel: 2, stride: 2, padding: 0 };
   await gradCheck('conv2d-patch', initConv2d(10, 'patch', patch, F64), (p, xx) => conv2d(p, xx, patch), x([2, 4, 4, 3]));
   // The transport map predictor (softmax over offsets, sigmoid gates, shifted copies of the last map).
@@ -98,6 +100,56 @@ test('gradients of every module match finite differences (float64)', async () =>
   tree.dispose([c0, c1, tact]);
   const ids = np.array(new Int32Array([1, 3, 3, 0]));
   await gradCheck('embedding', initEmbedding(9, 'emb', 5, 3, F64), (p) => embed(p, ids.ref), x([1]));
+});
+
+test('conv2d equals a direct convolution (kernels 3 and 4, strides 1 and 2, zero padding)', async () => {
+  const [n, h, w, ci, co] = [2, 8, 6, 3, 5];
+  const rng = new Rng(21, 'conv-direct');
+  const xs = Float32Array.from({ length: n * h * w * ci }, () => rng.uniform(-1, 1));
+  for (const c of [{ kernel: 3, stride: 2, padding: 1 }, { kernel: 4, stride: 2, padding: 1 }, { kernel: 3, stride: 1, padding: 1 }, { kernel: 4, stride: 1, padding: 0 }]) {
+    const cfg = { inChannels: ci, outChannels: co, ...c };
+    const p = initConv2d(22, `direct${c.kernel}${c.stride}`, cfg);
+    const wv = hostData(p.w), bv = hostData(p.b);
+    const y = hostData(conv2d(p, np.array(xs).reshape([n, h, w, ci]), cfg));
+    const ho = convOutSize(h, c.kernel, c.stride, c.padding), wo = convOutSize(w, c.kernel, c.stride, c.padding);
+    const cp = Math.ceil(ci / 4) * 4; // weight rows per tap (channels padded to a multiple of 4)
+    for (let b = 0; b < n; b++) for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) for (let o = 0; o < co; o++) {
+      let want = bv[o]!;
+      for (let ky = 0; ky < c.kernel; ky++) for (let kx = 0; kx < c.kernel; kx++) {
+        const iy = oy * c.stride + ky - c.padding, ix = ox * c.stride + kx - c.padding;
+        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+        for (let i = 0; i < ci; i++) want += xs[((b * h + iy) * w + ix) * ci + i]! * wv[((ky * c.kernel + kx) * cp + i) * co + o]!;
+      }
+      const got = y[((b * ho + oy) * wo + ox) * co + o]!;
+      assert.ok(Math.abs(got - want) < 1e-4, `k${c.kernel} s${c.stride}: (${b},${oy},${ox},${o}) ${got} vs ${want}`);
+    }
+  }
+});
+
+test('a 4×4 stride-2 conv is centred on its output cell: every interior input column reaches two cells', async () => {
+  // Which output columns change when one input column does, for a 16-wide row of patches → 8 cells.
+  const reach = (kernel: number): number[][] => {
+    const cfg = { inChannels: 4, outChannels: 4, kernel, stride: 2, padding: 1 };
+    const p = initConv2d(31, `reach${kernel}`, cfg);
+    const y0 = hostData(conv2d({ w: p.w.ref, b: p.b.ref }, np.zeros([1, 4, 16, 4]), cfg));
+    const out: number[][] = [];
+    for (let j = 0; j < 16; j++) {
+      // Input column j set to 1 in every row and channel.
+      const x = new Float32Array(4 * 16 * 4);
+      for (let r = 0; r < 4; r++) x.fill(1, (r * 16 + j) * 4, (r * 16 + j) * 4 + 4);
+      const y = hostData(conv2d({ w: p.w.ref, b: p.b.ref }, np.array(x).reshape([1, 4, 16, 4]), cfg));
+      const cols = y.length / 4 / 2; // 2 output rows, 8 columns, 4 channels
+      out.push([...Array(cols).keys()].filter((i) => [0, 1].some((row) => [0, 1, 2, 3].some((o) => Math.abs(y[(row * cols + i) * 4 + o]! - y0[(row * cols + i) * 4 + o]!) > 1e-6))));
+    }
+    tree.dispose(p);
+    return out;
+  };
+  const k3 = reach(3), k4 = reach(4);
+  // 3×3: the first patch of cell i (column 2i) reaches cell i only; the second reaches i and i + 1.
+  assert.deepEqual(k3[4], [2]);
+  assert.deepEqual(k3[5], [2, 3]);
+  // 4×4 (padding 1): column j reaches cells ⌊(j − 1)/2⌋ and ⌊(j + 1)/2⌋, both halves alike.
+  for (let j = 1; j < 15; j++) assert.deepEqual(k4[j], [Math.floor((j - 1) / 2), Math.floor((j + 1) / 2)], `column ${j}`);
 });
 
 test('attention masks: causal and block-causal outputs ignore the future', async () => {

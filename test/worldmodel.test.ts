@@ -66,6 +66,15 @@ test('map latents: strides [1] keep the patch grid (16×16 map from 64 px) and t
   const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 64, inputSize: 64, patch: 4, channels: [8, 8], strides: [1], latent: 'map', mapChannels: 4, mapHidden: 8 });
   assert.equal(mapSize(c), 16);
   assert.equal(mapSize({ ...c, strides: undefined }), 8);
+  // A 4×4 kernel (padding 1) at stride 2 makes the same 8×8 map as the default 3×3.
+  const c4 = { ...c, strides: undefined, encoderKernel: 4 };
+  assert.equal(mapSize(c4), 8);
+  const p4 = initWorldModel(c4, 1);
+  const z4 = encode(tree.ref({ convs: p4.convs, proj: p4.proj }), np.array(gaussian(2, 64 * 64 * 3, 3, 0.2)).reshape([2, 64, 64, 3]), null, c4);
+  assert.deepEqual(z4.shape, [2, 8 * 8 * 4]);
+  assert.deepEqual(p4.convs[1]!.w.shape, [4 * 4 * 8, 8]);
+  z4.dispose();
+  tree.dispose(p4);
   const p = initWorldModel(c, 1);
   const z = encode(tree.ref({ convs: p.convs, proj: p.proj }), np.array(gaussian(2, 64 * 64 * 3, 3, 0.2)).reshape([2, 64, 64, 3]), null, c);
   assert.deepEqual(z.shape, [2, 16 * 16 * 4]);
@@ -397,14 +406,14 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(JSON.parse(r.stdout).episodes, 1);
   // Keypoint readout, centred images, multi-step inverse dynamics; a chunked plan with the min energy.
   const run4 = join(tmp, 'run-kp');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--rollout-steps', '4', '--oversample-stalls', '3', '--hue-jitter', '30', '--shift-jitter', '2', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--rollout-steps', '4', '--oversample-stalls', '3', '--hue-jitter', '30', '--shift-jitter', '2', '--encoder-kernel', '4', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg4all = JSON.parse(readFileSync(join(run4, 'config.json'), 'utf8')), cfg4 = cfg4all.model;
   assert.equal(cfg4all.training.stall_oversample.copies, 3);
   assert.equal(cfg4all.training.hue_jitter, 30);
   assert.equal(cfg4all.training.shift_jitter, 2);
   assert.ok(cfg4all.training.stall_oversample.stalled_windows >= 0 && cfg4all.training.stall_oversample.stalled_windows <= 1);
-  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.rolloutSteps, cfg4.latentDim], ['keypoints', true, 3, 1, 4, 32]);
+  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.rolloutSteps, cfg4.latentDim, cfg4.encoderKernel], ['keypoints', true, 3, 1, 4, 32, 4]);
   const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(m4.every((m) => Number.isFinite(m.total) && m.idm > 0), 'finite losses, inverse dynamics trained');
   r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--no-baselines', '--json');
@@ -435,6 +444,7 @@ test('train world-model → resume → eval world-model → plan: end to end on 
     [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--map-transport', '1'], /^error: --map-transport needs --latent map/], [['--map-size', '16'], /^error: --map-size needs --latent map/],
     [['--latent', 'map', '--map-size', '12'], /^error: --map-size 12 is not available for 64-px images\nhint: use 8 or 16/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/],
     [['--hue-jitter', '200'], /^error: --hue-jitter 200 is not an angle in degrees from 0 to 180/],
+    [['--encoder-kernel', '5'], /^error: unknown encoder kernel '5'/], [['--latent', 'map', '--map-size', '16', '--encoder-kernel', '4'], /^error: --encoder-kernel 4 needs stride-2 encoder convs, which --map-size 16 replaces/],
     [['--shift-jitter', '40'], /^error: --shift-jitter 40 would move \d+-px frames by more than a quarter of their width\nhint: use at most/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);
     assert.notEqual(r.code, 0);

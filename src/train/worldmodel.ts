@@ -69,6 +69,8 @@ export interface TrainWorldModelOptions {
   mapHidden?: number;
   /** 'map' latents: transport radius of the predictor (config.mapTransport; default 0: residual). */
   mapTransport?: number;
+  /** Kernel of the encoder's convs after the patch embedding (config.encoderKernel; default 3). */
+  encoderKernel?: number;
   /**
    * Windows with a stall (an action that did not move the agent as actions usually do: a wall in
    * the way; see stalls.ts) enter each epoch this many times (default 1: no oversampling).
@@ -213,8 +215,11 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       ...(o.planRolloutHard ? { planRolloutHard: true } : {}),
       ...(o.frameSkip && o.frameSkip > 1 ? { frameSkip: o.frameSkip } : {}),
       ...(o.mapTransport ? { mapTransport: o.mapTransport } : {}),
+      ...(o.encoderKernel && o.encoderKernel !== 3 ? { encoderKernel: o.encoderKernel } : {}),
     });
     if (o.mapSize !== undefined) setMapSize(config, o.mapSize, latent);
+    // A 4×4 kernel at stride 1 (--map-size 16) would shrink the map by one cell.
+    if ((config.encoderKernel ?? 3) !== 3 && config.strides?.some((st) => st !== 2)) throw new InputError(`--encoder-kernel ${config.encoderKernel} needs stride-2 encoder convs, which --map-size ${o.mapSize} replaces`, 'drop --encoder-kernel, or drop --map-size');
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
     if (o.reachTimeWeight !== undefined) config.weights.reachTime = o.reachTimeWeight;

@@ -33,6 +33,12 @@ export interface WorldModelConfig {
    * one column of cells instead of a quarter of one, and the predictor can stop the agent at it.
    */
   strides?: number[];
+  /**
+   * Kernel of the encoder's convs after the patch embedding (absent: 3). A 3×3 stride-2 conv sees
+   * patches 2i−1..2i+1, so its cell is off-centre and a wall in the first half of a cell reaches one
+   * cell only; a 4×4 one (padding 1) sees 2i−1..2i+2, centred on the cell, so every wall reaches two.
+   */
+  encoderKernel?: number;
   latentDim: number;
   /** Latent kind (absent in configs written before it existed: 'vector'). */
   latent?: LatentKind;
@@ -152,11 +158,16 @@ export function encoderStride(c: WorldModelConfig, i: number): number {
   return c.strides?.[i - 1] ?? 2;
 }
 
-/** Side of the latent map: the input divided by the patch, then by each 3×3 conv's stride (padding 1). */
+/** Side of the latent map: the input divided by the patch, then by each conv's stride (padding 1). */
 export function mapSize(c: WorldModelConfig): number {
   let s = c.inputSize;
-  c.channels.forEach((_, i) => { const st = encoderStride(c, i); s = i === 0 && c.patch > 0 ? Math.floor(s / st) : Math.floor((s + 2 - 3) / st) + 1; });
+  c.channels.forEach((_, i) => { const st = encoderStride(c, i); s = i === 0 && c.patch > 0 ? Math.floor(s / st) : Math.floor((s + 2 - encoderKernel(c)) / st) + 1; });
   return s;
+}
+
+/** Kernel of the encoder's convs after the patch embedding (config.encoderKernel, default 3). */
+export function encoderKernel(c: WorldModelConfig): number {
+  return c.encoderKernel ?? 3;
 }
 
 /** Model frames per training window: history, plus the rollout horizon. */

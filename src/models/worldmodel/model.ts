@@ -12,7 +12,7 @@ import {
   conv2d, conv2dFlops, convOutSize, initConv2d, initLinear, initMLP, linear, linearFlops, mlp, mlpFlops,
   type Conv2dConfig, type Conv2dParams, type LinearParams, type MLPParams,
 } from '../../nn/layers.ts';
-import { encoderStride, latentSize, mapSize, type WorldModelConfig } from './config.ts';
+import { encoderKernel, encoderStride, latentSize, mapSize, type WorldModelConfig } from './config.ts';
 import { poolFrames } from './processor.ts';
 import { initReachTime, reachTimeFlops, reachTimeLoss, type ReachTimeParams } from './reach-time.ts';
 
@@ -114,7 +114,7 @@ function convConfigs(c: WorldModelConfig): Conv2dConfig[] {
   const chans = [3, ...c.channels];
   return c.channels.map((_, i) => (i === 0 && c.patch > 0
     ? { inChannels: 3, outChannels: chans[1]!, kernel: c.patch, stride: c.patch, padding: 0 }
-    : { inChannels: chans[i]!, outChannels: chans[i + 1]!, kernel: 3, stride: encoderStride(c, i), padding: 1 }));
+    : { inChannels: chans[i]!, outChannels: chans[i + 1]!, kernel: encoderKernel(c), stride: encoderStride(c, i), padding: 1 }));
 }
 
 function flatDim(c: WorldModelConfig): number {
