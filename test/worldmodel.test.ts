@@ -381,6 +381,16 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   const run2 = join(tmp, 'run-plain');
   r = umwelt('train', 'world-model', '--data', data, '--out', run2, '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
+  // --shift-jitter-from: no shift before that step (the same bytes as no jitter), shifts from it on.
+  const ckpt = (dir: string) => readFileSync(join(dir, 'checkpoints/last.safetensors'));
+  const runLate = join(tmp, 'run-shift-late'), runNow = join(tmp, 'run-shift-now');
+  r = umwelt('train', 'world-model', '--data', data, '--out', runLate, '--steps', '2', '--batch', '4', '--shift-jitter', '2', '--shift-jitter-from', '5', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(readFileSync(join(runLate, 'config.json'), 'utf8')).training.shift_jitter_from, 5);
+  r = umwelt('train', 'world-model', '--data', data, '--out', runNow, '--steps', '2', '--batch', '4', '--shift-jitter', '2', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(ckpt(runLate).equals(ckpt(run2)), 'steps before --shift-jitter-from train on unshifted frames');
+  assert.ok(!ckpt(runNow).equals(ckpt(run2)), 'shifted frames change training');
   r = umwelt('plan', '--world-model', run2, '--world', 'two-room', '--episodes', '1', '--horizon', '2', '--samples', '8', '--iterations', '1', '--energy', 'reach-time');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^error: --energy reach-time needs a world model trained with a time-to-reach head/);
@@ -444,6 +454,7 @@ test('train world-model → resume → eval world-model → plan: end to end on 
     [['--map-hidden', '64'], /^error: --map-hidden needs --latent map/], [['--map-transport', '1'], /^error: --map-transport needs --latent map/], [['--map-size', '16'], /^error: --map-size needs --latent map/],
     [['--latent', 'map', '--map-size', '12'], /^error: --map-size 12 is not available for 64-px images\nhint: use 8 or 16/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/],
     [['--hue-jitter', '200'], /^error: --hue-jitter 200 is not an angle in degrees from 0 to 180/],
+    [['--shift-jitter-from', '400'], /^error: --shift-jitter-from needs --shift-jitter PX/],
     [['--encoder-kernel', '5'], /^error: unknown encoder kernel '5'/], [['--latent', 'map', '--map-size', '16', '--encoder-kernel', '4'], /^error: --encoder-kernel 4 needs stride-2 encoder convs, which --map-size 16 replaces/],
     [['--shift-jitter', '40'], /^error: --shift-jitter 40 would move \d+-px frames by more than a quarter of their width\nhint: use at most/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);

@@ -80,6 +80,8 @@ export interface TrainWorldModelOptions {
   hueJitter?: number;
   /** Shift each training window's frames by a random whole-pixel offset in [−p, p] per axis (augment.ts; default 0: off). */
   shiftJitter?: number;
+  /** First training step that shifts (default 0); e.g. the end of the IDM warm-up, once the encoder has found the agent. */
+  shiftJitterFrom?: number;
   /** 'map' latents: side of the latent map — the default (8 for 64-px images) or twice it (config.strides). */
   mapSize?: number;
   /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
@@ -158,19 +160,19 @@ function setMapSize(config: WorldModelConfig, size: number, latent: string): voi
 }
 
 /** The training settings config.json records, which a resumed run keeps. */
-interface SavedTraining { steps: number; batch: number; lr: number; seed: number; stall_oversample?: { copies: number }; hue_jitter?: number; shift_jitter?: number }
+interface SavedTraining { steps: number; batch: number; lr: number; seed: number; stall_oversample?: { copies: number }; hue_jitter?: number; shift_jitter?: number; shift_jitter_from?: number }
 
 /**
  * A resumed run continues as it was started (batch, learning rate, seed, stall oversampling, hue
  * and shift jitter from config.json), so re-running without the original flags cannot silently change it; a flag that
  * contradicts the saved value is refused. --steps alone may change: it extends the run.
  */
-function resumedSettings(o: TrainWorldModelOptions, t: SavedTraining): { seed: number; hp: typeof WM_DEFAULTS; stallOversample: number | undefined; hueJitter: number; shiftJitter: number } {
+function resumedSettings(o: TrainWorldModelOptions, t: SavedTraining): { seed: number; hp: typeof WM_DEFAULTS; stallOversample: number | undefined; hueJitter: number; shiftJitter: number; shiftJitterFrom: number } {
   const was = t.stall_oversample?.copies ?? 1;
-  for (const [flag, given, value] of [['--batch', o.batch, t.batch], ['--lr', o.lr, t.lr], ['--seed', o.seed, t.seed], ['--oversample-stalls', o.stallOversample, was], ['--hue-jitter', o.hueJitter, t.hue_jitter ?? 0], ['--shift-jitter', o.shiftJitter, t.shift_jitter ?? 0]] as const) {
+  for (const [flag, given, value] of [['--batch', o.batch, t.batch], ['--lr', o.lr, t.lr], ['--seed', o.seed, t.seed], ['--oversample-stalls', o.stallOversample, was], ['--hue-jitter', o.hueJitter, t.hue_jitter ?? 0], ['--shift-jitter', o.shiftJitter, t.shift_jitter ?? 0], ['--shift-jitter-from', o.shiftJitterFrom, t.shift_jitter_from ?? 0]] as const) {
     if (given !== undefined && given !== value) throw new InputError(`${flag} ${given} differs from ${o.out}'s ${value} (config.json); a resumed run keeps its settings`, `drop ${flag} to resume, or train into a new --out`);
   }
-  return { seed: t.seed, hp: { ...WM_DEFAULTS, steps: o.steps ?? t.steps, batch: t.batch, lr: t.lr }, stallOversample: was, hueJitter: t.hue_jitter ?? 0, shiftJitter: t.shift_jitter ?? 0 };
+  return { seed: t.seed, hp: { ...WM_DEFAULTS, steps: o.steps ?? t.steps, batch: t.batch, lr: t.lr }, stallOversample: was, hueJitter: t.hue_jitter ?? 0, shiftJitter: t.shift_jitter ?? 0, shiftJitterFrom: t.shift_jitter_from ?? 0 };
 }
 
 export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ steps: number; seconds: number; finalLoss: number; out: string; stoppedEarly: boolean }> {
@@ -180,7 +182,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   mkdirSync(join(o.out, 'checkpoints'), { recursive: true });
   const resume = existsSync(paths.checkpoint);
   const saved = resume ? (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig; training: SavedTraining }) : null;
-  const { seed, hp, stallOversample, hueJitter, shiftJitter } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample, hueJitter: o.hueJitter ?? 0, shiftJitter: o.shiftJitter ?? 0 };
+  const { seed, hp, stallOversample, hueJitter, shiftJitter, shiftJitterFrom } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample, hueJitter: o.hueJitter ?? 0, shiftJitter: o.shiftJitter ?? 0, shiftJitterFrom: o.shiftJitterFrom ?? 0 };
 
   let config: WorldModelConfig;
   let stalls: Awaited<ReturnType<typeof stallSampling>> | undefined;
@@ -234,9 +236,10 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if ((o.frameSkip ?? 1) > 1 && (o.reachTimeWeight ?? 0) > 0) throw new InputError('--frame-skip cannot be combined with --reach-time (its goal gaps count single steps)', 'drop one of them');
     if (o.mapTransport && latent !== 'map') throw new InputError('--map-transport needs --latent map (it moves cells of the latent map)', 'add --latent map, or drop --map-transport');
     if (o.mapHidden !== undefined && latent !== 'map') throw new InputError('--map-hidden needs --latent map (it sizes the map predictor)', 'add --latent map, or drop --map-hidden');
+    if (shiftJitterFrom > 0 && !shiftJitter) throw new InputError('--shift-jitter-from needs --shift-jitter PX (it says when shifting starts)', 'add --shift-jitter 2, or drop --shift-jitter-from');
     if (shiftJitter > config.inputSize / 4) throw new InputError(`--shift-jitter ${shiftJitter} would move ${config.inputSize}-px frames by more than a quarter of their width`, `use at most ${config.inputSize / 4}, e.g. --shift-jitter 4`);
     stalls = await stallSampling(ds, config, stallOversample);
-    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}), ...(hueJitter ? { hue_jitter: hueJitter } : {}), ...(shiftJitter ? { shift_jitter: shiftJitter } : {}) } }, null, 2));
+    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}), ...(hueJitter ? { hue_jitter: hueJitter } : {}), ...(shiftJitter ? { shift_jitter: shiftJitter } : {}), ...(shiftJitterFrom ? { shift_jitter_from: shiftJitterFrom } : {}) } }, null, 2));
   }
   requireFeatures(ds, config);
 
@@ -278,7 +281,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     const b = skipFrames(envBatch, frameSkip(config));
     const aug: WindowAugment = {
       ...(hueJitter ? { hueDegrees: hueAngles(b.batch, hueJitter, seed, trainer.step) } : {}),
-      ...(shiftJitter ? { shifts: pixelShifts(b.batch, shiftJitter, seed, trainer.step) } : {}),
+      ...(shiftJitter && trainer.step >= shiftJitterFrom ? { shifts: pixelShifts(b.batch, shiftJitter, seed, trainer.step) } : {}),
     };
     const [images, state, actions, ...goal] = batchArrays(b, config, aug);
     const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
