@@ -41,7 +41,7 @@ export function trainCommand(program: Command): void {
       return x;
     })
     .option('--shift-jitter <px>', 'shift each training window\'s frames by a random whole-pixel offset in [-px, px] per axis, edges repeated (held-out scenes put walls and doors at unseen positions)', wholeNumber('--shift-jitter'))
-    .option('--shift-jitter-from <n>', 'start shifting at training step n (e.g. the end of --idm-warmup: shifts during the warm-up stop the encoder finding the agent)', wholeNumber('--shift-jitter-from'))
+    .option('--shift-jitter-from <n>', 'start --shift-jitter at training step n (default 0), e.g. after --idm-warmup so the encoder finds the agent on unshifted frames first', wholeNumber('--shift-jitter-from'))
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
     .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
