@@ -376,6 +376,11 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(plan.planner.energy, 'reach-time', 'a model with a time-to-reach head plans with it by default');
   assert.deepEqual(plan.per_episode.map((e: { seed: number }) => e.seed), plan.seeds, 'one row per planner episode');
   assert.equal(plan.per_episode.filter((e: { success: boolean }) => e.success).length, plan.successes);
+  // Where each episode ended: two-room's state (x, y, vx, vy), the agent inside the arena.
+  for (const e of plan.per_episode as { final_state: number[] }[]) {
+    assert.equal(e.final_state.length, 4);
+    assert.ok(e.final_state.slice(0, 2).every((v) => Math.abs(v) < 1), JSON.stringify(e.final_state));
+  }
 
   // A model without the head: plain embedding distance, and a one-line error when asked for it.
   const run2 = join(tmp, 'run-plain');

@@ -15,6 +15,8 @@ export interface EpisodeResult {
   policySeconds: number;
   seconds: number;
   failure?: string;
+  /** The world's state vector (`observation.state`) after the last step: where an episode ended. */
+  finalState?: number[];
 }
 
 export interface RolloutOptions {
@@ -48,6 +50,8 @@ export function runEpisode(env: WorldEnv, policy: Policy, opts: RolloutOptions):
         seed: opts.seed, success: r.info.success, steps: t, return: ret,
         policySeconds: policyMs / 1000, seconds: (performance.now() - t0) / 1000,
       };
+      const state = obs['observation.state'];
+      if (state) res.finalState = Array.from(state);
       if (r.info.failure) res.failure = r.info.failure;
       return res;
     }

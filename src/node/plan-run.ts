@@ -31,8 +31,8 @@ export interface PlanSummary extends EvalSummary {
   planner: PlannerConfig;
   world_model: { run: string; step: number };
   baselines: Record<string, EvalSummary>;
-  /** The planner's episodes one by one (seed, success, steps, return), to compare runs scene by scene. */
-  per_episode: { seed: number; success: boolean; steps: number; return: number }[];
+  /** The planner's episodes one by one (seed, success, steps, return, the state it ended in), to compare runs scene by scene. */
+  per_episode: { seed: number; success: boolean; steps: number; return: number; final_state: number[] }[];
 }
 
 export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
@@ -73,6 +73,6 @@ export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
       baselines[label] = summarize(world.name, world.fps, name, o.split, rs, (performance.now() - tb) / 1000, { device: 'cpu', units: poolSize(seeds.length, o.workers) });
     }
   }
-  const perEpisode = results.map((r) => ({ seed: r.seed, success: r.success, steps: r.steps, return: r.return }));
+  const perEpisode = results.map((r) => ({ seed: r.seed, success: r.success, steps: r.steps, return: r.return, final_state: r.finalState ?? [] }));
   return { ...summary, planner: planner.config, world_model: { run: o.run, step }, baselines, per_episode: perEpisode };
 }
