@@ -6,7 +6,11 @@
  * other scenes) is compared with the simulator's, and the planner's energy (closest predicted
  * approach to the goal embedding) says which sequence the model prefers.
  *
- *   node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--wall-scan N] [--json]
+ *   node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--seed 0] [--horizon 30] [--scenes 20] [--wall-scan N] [--json]
+ *
+ * Scenes are the split's seeds from `--seed` on. Training scenes at the seeds a dataset was collected
+ * with (`collect --seed`, 0 by default) are layouts the model was trained on, start and target
+ * included; `--split train --seed 300000` gives fresh layouts from the training bands.
  *
  * A model that knows the wall: straight paths never cross it in prediction, and it prefers the
  * expert's sequence. Where the rollouts leak, the one-step *blocked-step leak* says why: along the
@@ -39,11 +43,12 @@ import type { Observation } from '../src/env/types.ts';
 import { WALL_T, type TwoRoomScene } from '../src/worlds/two-room.ts';
 
 const { positionals, values: o } = parseArgs({ allowPositionals: true, options: {
-  split: { type: 'string', default: 'train' }, horizon: { type: 'string', default: '30' }, scenes: { type: 'string', default: '20' }, 'wall-scan': { type: 'string' }, json: { type: 'boolean' },
+  split: { type: 'string', default: 'train' }, seed: { type: 'string', default: '0' }, horizon: { type: 'string', default: '30' }, scenes: { type: 'string', default: '20' }, 'wall-scan': { type: 'string' }, json: { type: 'boolean' },
 } });
 const run = positionals[0];
-if (!run || (o.split !== 'train' && o.split !== 'heldout')) {
-  console.error('usage: node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--horizon 30] [--scenes 20] [--wall-scan N] [--json]');
+const firstSeed = Number(o.seed);
+if (!run || (o.split !== 'train' && o.split !== 'heldout') || !Number.isInteger(firstSeed) || firstSeed < 0) {
+  console.error('usage: node --import tsx bench/two-room-walls.ts RUN [--split train|heldout] [--seed 0] [--horizon 30] [--scenes 20] [--wall-scan N] [--json]');
   process.exit(2);
 }
 const split = o.split;
@@ -183,7 +188,7 @@ if (o['wall-scan'] !== undefined) {
 const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.hypot(...Array.from(a, (v, i) => v - b[i]!));
 const closest = (pred: Float32Array[], goal: Float32Array) => Math.min(...pred.map((z) => dist(z, goal)));
 const scenes: Record<string, unknown>[] = [];
-for (let seed = 0; scenes.length < wanted && seed < 20 * wanted; seed++) {
+for (let seed = firstSeed; scenes.length < wanted && seed < firstSeed + 20 * wanted; seed++) {
   const obs0 = env.reset({ seed, split }).obs;
   const s = env.scene as TwoRoomScene;
   const side = (x: number) => Math.sign(x - s.wallX);
@@ -265,7 +270,7 @@ const leakOf = (kind: LeakStep['kind']) => {
   return { steps: l.length, predicted_over_commanded: l.reduce((a, q) => a + q.predicted, 0) / l.length, true_over_commanded: l.reduce((a, q) => a + q.truth, 0) / l.length };
 };
 const summary = {
-  run, split, horizon: H, scenes: scenes.length,
+  run, split, first_seed: firstSeed, horizon: H, scenes: scenes.length,
   one_step_leak: { blocked: leakOf('blocked'), free: leakOf('free') },
   map_structure_auc: mapStructureAuc(),
   straight_crosses_wall_in_prediction_only: scenes.filter((r) => part(r, 'straight').crosses_predicted && !part(r, 'straight').crosses_true).length,
