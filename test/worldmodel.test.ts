@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import '../src/nn/polyfills.ts';
 import { grad, jit, numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
-import { encode, initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, motionWeights, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
+import { encode, initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, mapReconLoss, motionWeights, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
 import { LatentPlanner } from '../src/plan/latent-planner.ts';
 import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
@@ -210,6 +210,46 @@ for (const [weighting, inputGrad, hard] of [['uniform', false, false], ['motion'
   }
   assert.equal(await norm(g.readout), 0, 'nor the keypoint sharpness');
   tree.dispose([p, images, actions, e0]);
+});
+
+test('map reconstruction: each cell\'s channels decode linearly to its P×P grey levels; the encoder learns from it, the predictor does not', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], patch: 2, latent: 'map', mapChannels: 3, mapHidden: 8, centerImages: true });
+  c.weights = { teacher: 0, rollout: 0, variance: 0, covariance: 0, sigreg: 0, idm: 0, temporal: 0, mapRecon: 1 };
+  const S = mapSize(c), P = 16 / S, C = 3, n = 2;
+  assert.equal(P * S, 16);
+  const px = gaussian(n * 16 * 16 * 3, 1, 8, 0.2).map((v) => v + 0.5);
+  const mp = gaussian(n * S * S * C, 1, 9);
+  const p = initWorldModel(c, 4);
+  const w = Array.from((await p.recon!.w.ref.data()) as Float32Array), bias = Array.from((await p.recon!.b.ref.data()) as Float32Array);
+  const got = ((await mapReconLoss(tree.ref(p.recon!), np.array(mp).reshape([n, S * S * C]), np.array(px).reshape([n, 16, 16, 3]), c).data()) as Float32Array)[0]!;
+  // Direct: centre each image on its mean colour, ×3, average RGB to grey, compare cell by cell.
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const mean = [0, 1, 2].map((k) => { let m = 0; for (let q = 0; q < 256; q++) m += px[(i * 256 + q) * 3 + k]!; return m / 256; });
+    const grey = (y: number, x: number) => [0, 1, 2].reduce((a, k) => a + 3 * (px[(i * 256 + y * 16 + x) * 3 + k]! - mean[k]!), 0) / 3;
+    for (let r = 0; r < S; r++) for (let col = 0; col < S; col++) for (let dy = 0; dy < P; dy++) for (let dx = 0; dx < P; dx++) {
+      const j = dy * P + dx;
+      let pred = bias[j]!;
+      for (let k = 0; k < C; k++) pred += mp[((i * S + r) * S + col) * C + k]! * w[k * P * P + j]!;
+      sum += (pred - grey(r * P + dy, col * P + dx)) ** 2;
+    }
+  }
+  assert.ok(Math.abs(got - sum / (n * 256)) < 1e-4 * Math.max(1, sum / (n * 256)), `${got} vs ${sum / (n * 256)}`);
+  // Through the full objective: the encoder and the decoder learn, the predictor gets nothing.
+  const [b, t] = [2, c.history + c.rolloutSteps];
+  const images = np.array(gaussian(b * t * 16 * 16 * 3, 1, 10, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5);
+  const e0 = np.array(Float32Array.from(LOSS_PARTS, (_, i) => (i === 0 ? 1 : 0)));
+  const objective = (q: ReturnType<typeof initWorldModel>) => worldModelLosses(q, images.ref, np.zeros([b, t, 0]), np.zeros([b, t, 2]), np.zeros([c.latentDim, 8]),
+    np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1]), c).mul(e0.ref).sum();
+  const g = jit(grad(objective))(tree.ref(p));
+  const norm = async (x: unknown) => { let v = 0; for (const leaf of tree.leaves(x as never) as ReturnType<typeof np.zeros>[]) v += ((await leaf.data()) as Float32Array).reduce((a, u) => a + u * u, 0); return Math.sqrt(v); };
+  assert.ok(await norm(g.convs) > 1e-6, 'the encoder learns to show the pixels');
+  assert.ok(await norm(g.recon) > 1e-6, 'the decoder learns');
+  assert.equal(await norm(g.predictor), 0, 'the predictor does not');
+  const parts = Array.from((await worldModelLosses(tree.ref(p), images.ref, np.zeros([b, t, 0]), np.zeros([b, t, 2]), np.zeros([c.latentDim, 8]),
+    np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1]), c).data()) as Float32Array);
+  assert.ok(parts[LOSS_PARTS.indexOf('map_recon')]! > 0 && Math.abs(parts[0]! - parts[LOSS_PARTS.indexOf('map_recon')]!) < 1e-5, 'total = the reconstruction term alone here');
+  tree.dispose([p, images, e0]);
 });
 
 test('plan-rollout hard windows: the term becomes mean(l²) / mean(l) over windows, never below the plain mean', async () => {
@@ -437,10 +477,11 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.deepEqual([p4.planner.chunk, p4.planner.energy], [2, 'min']);
   // Frame skip with the full plan-rollout recipe: config, eval in model steps, plans chunked by F.
   const run5 = join(tmp, 'run-skip');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run5, '--latent', 'map', '--readout', 'keypoints', '--frame-skip', '2', '--map-hidden', '16', '--map-size', '16', '--map-transport', '1', '--plan-rollout', '1', '--plan-rollout-weighting', 'motion', '--plan-rollout-input-grad', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run5, '--latent', 'map', '--readout', 'keypoints', '--frame-skip', '2', '--map-hidden', '16', '--map-size', '16', '--map-transport', '1', '--plan-rollout', '1', '--plan-rollout-weighting', 'motion', '--plan-rollout-input-grad', '--map-recon', '0.5', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg5 = JSON.parse(readFileSync(join(run5, 'config.json'), 'utf8')).model;
-  assert.deepEqual([cfg5.frameSkip, cfg5.mapHidden, cfg5.mapTransport, cfg5.strides, cfg5.planRolloutWeighting, cfg5.planRolloutInputGrad, cfg5.weights.planRollout], [2, 16, 1, [1], 'motion', true, 1]);
+  assert.deepEqual([cfg5.frameSkip, cfg5.mapHidden, cfg5.mapTransport, cfg5.strides, cfg5.planRolloutWeighting, cfg5.planRolloutInputGrad, cfg5.weights.planRollout, cfg5.weights.mapRecon], [2, 16, 1, [1], 'motion', true, 1, 0.5]);
+  assert.ok(readFileSync(join(run5, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => 'total' in m).every((m: { map_recon: number }) => m.map_recon > 0), 'the reconstruction term is logged');
   r = umwelt('eval', 'world-model', run5, '--data', data, '--json');
   assert.equal(r.code, 0, r.stderr);
   const e5 = JSON.parse(r.stdout);
@@ -460,6 +501,7 @@ test('train world-model → resume → eval world-model → plan: end to end on 
     [['--latent', 'map', '--map-size', '12'], /^error: --map-size 12 is not available for 64-px images\nhint: use 8 or 16/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/],
     [['--hue-jitter', '200'], /^error: --hue-jitter 200 is not an angle in degrees from 0 to 180/],
     [['--shift-jitter-from', '400'], /^error: --shift-jitter-from needs --shift-jitter PX/],
+    [['--map-recon', '1'], /^error: --map-recon needs --latent map/], [['--latent', 'map', '--map-recon', 'x'], /^error: --map-recon must be a number ≥ 0, got 'x'/],
     [['--encoder-kernel', '5'], /^error: unknown encoder kernel '5'/], [['--latent', 'map', '--map-size', '16', '--encoder-kernel', '4'], /^error: --encoder-kernel 4 needs stride-2 encoder convs, which --map-size 16 replaces/],
     [['--shift-jitter', '40'], /^error: --shift-jitter 40 would move \d+-px frames by more than a quarter of their width\nhint: use at most/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);

@@ -15,6 +15,15 @@ export function wholeNumber(option: string, min = 0): (v: string) => number {
   };
 }
 
+/** Parses a number ≥ 0 (a loss weight), with a one-line error naming the option. */
+export function nonNegativeNumber(option: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${option} must be a number ≥ 0, got '${v}'`);
+    return n;
+  };
+}
+
 export function splitArg(v: string): Split {
   if (!(SPLITS as readonly string[]).includes(v)) throw oneOf('split', v, SPLITS);
   return v as Split;

@@ -57,6 +57,8 @@ export interface TrainWorldModelOptions {
   reachTimeWeight?: number;
   /** Keypoint readouts: predictor-only rollout loss on the planning embedding (default 0: off). */
   planRolloutWeight?: number;
+  /** Weight of the auxiliary map reconstruction term (config.weights.mapRecon; map latents; 0: off). */
+  mapReconWeight?: number;
   /** How the plan-rollout term weighs keypoint coordinates (config.planRolloutWeighting; default 'uniform'). */
   planRolloutWeighting?: 'uniform' | 'motion';
   /** Plan-rollout windows weighted by their own error (config.planRolloutHard). */
@@ -225,6 +227,10 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
     if (o.reachTimeWeight !== undefined) config.weights.reachTime = o.reachTimeWeight;
+    if (o.mapReconWeight) {
+      if (latent !== 'map') throw new InputError('--map-recon needs --latent map (it decodes the cells of the latent map)', 'add --latent map, or drop --map-recon');
+      config.weights.mapRecon = o.mapReconWeight;
+    }
     if (o.planRolloutWeight !== undefined) {
       if (o.readout !== 'keypoints') throw new InputError('--plan-rollout needs --latent map --readout keypoints (it scores predicted keypoints)', 'add --latent map --readout keypoints, or drop --plan-rollout');
       config.weights.planRollout = o.planRolloutWeight;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InputError, oneOf } from '../../errors.ts';
 import { trainWorldModel, WM_DEFAULTS } from '../../train/worldmodel.ts';
-import { printJson, progress, wholeNumber } from '../util.ts';
+import { nonNegativeNumber, printJson, progress, wholeNumber } from '../util.ts';
 
 export function trainCommand(program: Command): void {
   const train = program.command('train').description('train models');
@@ -33,6 +33,7 @@ export function trainCommand(program: Command): void {
     .option('--map-hidden <n>', 'map latents: hidden channels of the convolutional predictor (default 32)', wholeNumber('--map-hidden', 1))
     .option('--map-transport <r>', 'map latents: the predictor moves each cell\'s content from its (2r+1)² neighbours with predicted weights (0: residual predictor, the default)', wholeNumber('--map-transport'))
     .option('--map-size <n>', 'map latents: side of the latent map, 8 (default for 64-px images) or 16 (4-px cells: thin walls get their own cells; ~3× slower)', wholeNumber('--map-size', 1))
+    .option('--map-recon <w>', 'map latents: weight of an auxiliary per-cell linear decoder from the map to its pixels (grey), so walls and doors show in the map (default 0: off; the planner never decodes)', nonNegativeNumber('--map-recon'))
     .option('--encoder-kernel <k>', 'kernel of the encoder\'s stride-2 convs, 3 (default) or 4 (centred on each map cell: a thin wall reaches two cells wherever it lies)', (v: string) => { if (v !== '3' && v !== '4') throw oneOf('encoder kernel', v, ['3', '4']); return Number(v); })
     .option('--oversample-stalls <n>', 'windows where an action did not move the agent as usual (a wall in the way) enter each epoch n times', wholeNumber('--oversample-stalls', 1))
     .option('--hue-jitter <deg>', 'rotate each training window\'s colours about the grey axis by a random angle in [-deg, deg] (held-out scenes use unseen colours)', (v: string) => {
@@ -52,7 +53,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed (default 0)', wholeNumber('--seed'))
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; mapRecon?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       // The total is known once the run is opened (a resumed run keeps its own).
@@ -60,7 +61,7 @@ export function trainCommand(program: Command): void {
       let last = 0;
       let r;
       try {
-        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; } });
+        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, mapReconWeight: o.mapRecon, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; } });
       } finally {
         bar?.stop();
       }

@@ -35,6 +35,8 @@ export type WorldModelParams = {
   reachTime: ReachTimeParams;
   /** 'map' latents only: readout of the map to the latentDim planning embedding. */
   readout?: ReadoutParams;
+  /** 'map' latents with weights.mapRecon > 0: per-cell linear decoder, channels → the cell's P² grey levels. */
+  recon?: LinearParams;
 };
 
 /** The parameters the planner and the evaluators roll out with. */
@@ -129,6 +131,7 @@ export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelPar
   const reachTime = initReachTime(c.latentDim, c.predictorHidden, seed);
   if (isMap(c)) {
     return {
+      ...((c.weights.mapRecon ?? 0) > 0 ? { recon: initLinear(seed, 'enc.recon', mapChannels(c), reconCell(c) ** 2) } : {}),
       convs, proj: initConv2d(seed, 'enc.map', mapHeadConfig(c)),
       predictor: initMapPredictor(c, seed),
       idm, reachTime,
@@ -147,12 +150,31 @@ export function initWorldModel(c: WorldModelConfig, seed: number): WorldModelPar
 /** Contrast gain after per-image mean subtraction (centerImages): edges of ±0.1 become ±0.3. */
 const CENTER_GAIN = 3;
 
+/** Pixels per side of one map cell at the encoder's input (8 for 64-px images and an 8×8 map). */
+const reconCell = (c: WorldModelConfig) => c.inputSize / mapSize(c);
+
+/** The encoder's input before its first conv: centred ×CENTER_GAIN, or minus 0.5. Consumes images. */
+function encoderInput(images: A, c: WorldModelConfig): A {
+  return c.centerImages ? images.ref.sub(images.mean([1, 2], { keepdims: true })).mul(CENTER_GAIN) : images.sub(0.5);
+}
+
+/**
+ * Map reconstruction term: each cell's channels [N·S·S, C] decoded linearly to the grey levels of
+ * its P×P pixels of the encoder input (images [N, s, s, 3], consumed); mean squared error.
+ */
+export function mapReconLoss(p: LinearParams, maps: A, images: A, c: WorldModelConfig): A {
+  const n = images.shape[0]!, S = mapSize(c), P = reconCell(c), C = mapChannels(c);
+  const grey = encoderInput(images, c).mean(-1); // [N, s, s]
+  const target = grey.reshape([n, S, P, S, P]).transpose([0, 1, 3, 2, 4]).reshape([n * S * S, P * P]);
+  return np.square(linear(p, maps.reshape([n * S * S, C])).sub(target)).mean();
+}
+
 /**
  * Images [N, S, S, 3] as float in [0, 1] (already pooled to inputSize on the host) and optional
  * state [N, stateDim] → latents [N, latentSize(c)] (the map flattened, for 'map'). Consumes its arguments.
  */
 export function encode(p: Pick<WorldModelParams, 'convs' | 'proj'>, images: A, state: A | null, c: WorldModelConfig): A {
-  let h = c.centerImages ? images.ref.sub(images.mean([1, 2], { keepdims: true })).mul(CENTER_GAIN) : images.sub(0.5);
+  let h = encoderInput(images, c);
   const cfgs = convConfigs(c);
   p.convs.forEach((cp, i) => { h = np.maximum(conv2d(cp, h, cfgs[i]!), 0); });
   const n = h.shape[0]!;
@@ -313,7 +335,7 @@ function handles<T extends JsTree<A>>(t: T, n: number): T[] {
   return Array.from({ length: n }, (_, i) => (i + 1 < n ? tree.ref(t) : t));
 }
 
-export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm', 'temporal', 'reach_time', 'plan_rollout'] as const;
+export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm', 'temporal', 'reach_time', 'plan_rollout', 'map_recon'] as const;
 
 /** Expectile τ of the time-to-reach regression (below 0.5: leans toward the data's fastest gaps). */
 export const REACH_TIME_TAU = 0.3;
@@ -335,6 +357,8 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const map = isMap(c);
   const goalEncoder = wReach > 0 ? { convs: tree.ref(p.convs), proj: tree.ref(p.proj) } : null;
   const goalReadout = wReach > 0 && map ? tree.ref(p.readout!) : undefined;
+  const wRecon = map ? (w.mapRecon ?? 0) : 0;
+  const reconImages = wRecon > 0 ? images.ref.reshape([b * t, s, s, 3]) : null;
   const zFlat = encode({ convs: p.convs, proj: p.proj }, images.reshape([b * t, s, s, 3]),
     c.stateDim > 0 ? state.reshape([b * t, c.stateDim]) : (state.dispose(), null), c); // [B·T, D]
   const wPlan = map && c.readout === 'keypoints' ? (w.planRollout ?? 0) : 0;
@@ -449,6 +473,9 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     variance = np.zeros([]);
     covariance = np.zeros([]);
   }
+  let mapRecon: A = np.zeros([]);
+  if (reconImages) mapRecon = mapReconLoss(p.recon!, z.ref.reshape([b * t, D]), reconImages, c);
+  else if (p.recon) tree.dispose(p.recon);
   if (map) {
     // The map itself must not shrink (its readout could hide that and make prediction error
     // meaningless): VICReg over channels, each cell of each frame one sample.
@@ -462,12 +489,12 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const teacherM = teacher!.mul(1 / K), rolloutM = rollout!.mul(1 / K), idmM = idm!;
   let rest = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
     .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(temporal.ref.mul(w.temporal ?? 0))
-    .add(reach.ref.mul(wReach)).add(planRollout.ref.mul(wPlan));
+    .add(reach.ref.mul(wReach)).add(planRollout.ref.mul(wPlan)).add(mapRecon.ref.mul(wRecon));
   // IDM warm-up: idmOnly = 1 trains the inverse-dynamics loss alone (the encoder first finds what
   // the actions move), 0 trains everything; an array, so one compiled step serves both phases.
   if (idmOnly) rest = rest.mul(np.array(1).sub(idmOnly));
   const total = rest.add(idmM.ref.mul(w.idm));
-  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal, reach, planRollout]);
+  return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal, reach, planRollout, mapRecon]);
 }
 
 export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): number {
@@ -477,6 +504,7 @@ export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): 
   f += (t - Math.min(t - 1, c.idmMaxGap ?? 1)) * mlpFlops(batch, [2 * c.latentDim, c.predictorHidden, c.actionDim]);
   // Time-to-reach: the goal frames encoded, and the head.
   if ((c.weights.reachTime ?? 0) > 0) f += encoderFlops(c, batch) + reachTimeFlops(batch, c.latentDim, c.predictorHidden);
+  if (isMap(c) && (c.weights.mapRecon ?? 0) > 0) f += linearFlops(batch * t * mapSize(c) ** 2, mapChannels(c), reconCell(c) ** 2);
   return f;
 }
 
