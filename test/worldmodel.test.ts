@@ -18,6 +18,7 @@ import { effectiveRank, linearProbeR2, symmetricEigenvalues } from '../src/eval/
 import { Rng } from '../src/rng.ts';
 import { collectDataset } from '../src/node/collect.ts';
 import { loadWorldModel } from '../src/train/worldmodel.ts';
+import { MotionWatch, restScale } from '../src/train/motion-watch.ts';
 import { evalWorldModel } from '../src/eval/worldmodel-eval.ts';
 import { openDataset } from '../src/data/reader.ts';
 
@@ -170,21 +171,76 @@ test('keypoint readout: each channel\'s spatial-softmax mean lands on the cell w
   want.forEach((v, i) => assert.ok(Math.abs(e[i]! - v) < 1e-3, `keypoint ${i}: ${e[i]} vs ${v}`));
 });
 
-test('IDM warm-up: the objective is the weighted inverse-dynamics loss alone, then every term', async () => {
+test('IDM warm-up and ramp: rest scale 0 leaves the weighted inverse-dynamics loss alone, 1 every term, ½ half the others', async () => {
   const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], idmMaxGap: 2 });
   const [b, t] = [4, c.history + c.rolloutSteps];
-  const run = async (idmOnly: number) => {
+  const run = async (rest: number) => {
     const p = initWorldModel(c, 5);
     const v = worldModelLosses(p, np.array(gaussian(b * t * 16 * 16 * 3, 1, 1, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5), np.zeros([b, t, 0]),
       np.array(gaussian(b * t * 2, 1, 2)).reshape([b, t, 2]), np.zeros([c.latentDim, 8]), np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1]), c,
-      np.array(new Float32Array([idmOnly])).reshape([]));
+      np.array(new Float32Array([rest])).reshape([]));
     return Array.from((await v.data()) as Float32Array);
   };
   const part = (v: number[], name: (typeof LOSS_PARTS)[number]) => v[LOSS_PARTS.indexOf(name)]!;
-  const warm = await run(1), full = await run(0);
-  assert.ok(Math.abs(part(warm, 'total') - c.weights.idm * part(warm, 'idm')) < 1e-5, 'warm-up: total = w_idm · idm');
-  assert.ok(part(full, 'total') > c.weights.idm * part(full, 'idm') + 1e-3, 'after warm-up the other terms count');
+  const warm = await run(0), half = await run(0.5), full = await run(1);
+  const idm = c.weights.idm * part(warm, 'idm');
+  assert.ok(Math.abs(part(warm, 'total') - idm) < 1e-5, 'warm-up: total = w_idm · idm');
+  assert.ok(part(full, 'total') > idm + 1e-3, 'after warm-up the other terms count');
+  assert.ok(Math.abs(part(half, 'total') - (idm + (part(full, 'total') - idm) / 2)) < 1e-4, 'mid-ramp: half of them');
   assert.deepEqual(warm.slice(1), full.slice(1), 'the parts themselves do not depend on the phase');
+  assert.deepEqual([0, 399, 400, 599, 799, 800, 5000].map((s) => restScale(s, 400, 400)), [0, 0, 1 / 400, 200 / 400, 1, 1, 1]);
+  assert.deepEqual([0, 399, 400].map((s) => restScale(s, 400, 0)), [0, 0, 1], 'no ramp: a step change');
+});
+
+test('target stop-gradient: same loss and predictor gradient; the encoder loses only the gradient through the targets', async () => {
+  const base = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], latent: 'map', mapChannels: 4, mapHidden: 8 });
+  base.weights = { teacher: 1, rollout: 1, variance: 0, covariance: 0, sigreg: 0, idm: 0, temporal: 0 };
+  const [b, t] = [3, base.history + base.rolloutSteps];
+  const images = np.array(gaussian(b * t * 16 * 16 * 3, 1, 11, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5);
+  const actions = np.array(gaussian(b * t * 2, 1, 12)).reshape([b, t, 2]);
+  const e0 = np.array(Float32Array.from(LOSS_PARTS, (_, i) => (i === 0 ? 1 : 0)));
+  const flat = async (x: unknown) => (await Promise.all((tree.leaves(x as never) as ReturnType<typeof np.zeros>[]).map(async (l) => Array.from((await l.data()) as Float32Array)))).flat();
+  const result = async (stop: boolean) => {
+    const c = { ...base, targetStopGrad: stop };
+    const objective = (q: ReturnType<typeof initWorldModel>) => worldModelLosses(q, images.ref, np.zeros([b, t, 0]), actions.ref, np.zeros([c.latentDim, 8]),
+      np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1]), c).mul(e0.ref).sum();
+    const p = initWorldModel(c, 6);
+    const value = ((await objective(tree.ref(p)).data()) as Float32Array)[0]!;
+    const g = jit(grad(objective))(p);
+    return { value, predictor: await flat(g.predictor), encoder: await flat([g.convs, g.proj]) };
+  };
+  const full = await result(false), stop = await result(true);
+  assert.ok(full.value > 0 && Math.abs(full.value - stop.value) < 1e-6 * full.value, 'the forward loss is unchanged');
+  const dist = (a: number[], c: number[]) => Math.hypot(...a.map((v, i) => v - c[i]!));
+  const size = (a: number[]) => Math.hypot(...a);
+  assert.ok(dist(full.predictor, stop.predictor) <= 1e-5 * size(full.predictor), 'the predictor learns the same');
+  assert.ok(size(stop.encoder) > 1e-6, 'the encoder still learns through the predictor\'s inputs');
+  assert.ok(dist(full.encoder, stop.encoder) > 0.01 * size(full.encoder), 'and no longer through the targets');
+  tree.dispose([images, actions, e0]);
+});
+
+test('motion watch: warns once when the embedding stops moving after the IDM warm-up, not when it keeps moving', () => {
+  const feed = (w: MotionWatch, level: (step: number) => number, upTo: number) => {
+    const warnings: [number, string][] = [];
+    for (let s = 1; s <= upTo; s++) { const m = w.observe(s, level(s)); if (m) warnings.push([s, m]); }
+    return warnings;
+  };
+  // Warm-up level 1.5; afterwards 0.05 (collapsed) or 0.4 (healthy: static keypoints settle).
+  const collapsed = feed(new MotionWatch({ warmup: 400 }), (s) => (s <= 400 ? 1.5 : 0.05), 1000);
+  assert.equal(collapsed.length, 1, 'one warning');
+  assert.equal(collapsed[0]![0], 450, 'after a full window past the warm-up');
+  assert.match(collapsed[0]![1], /by step 450 .* fell to 3\.3 % /);
+  assert.deepEqual(feed(new MotionWatch({ warmup: 400 }), (s) => (s <= 400 ? 1.5 : 0.4), 1000), [], 'a healthy run is not flagged');
+  // A resumed run takes its reference from the logged warm-up records, and does not warn twice.
+  const resumed = new MotionWatch({ warmup: 400 });
+  resumed.resumeFrom([{ step: 350, temporal: 9 }, { step: 400, temporal: 1.5 }, { step: 450, temporal: 0.02 }]);
+  assert.equal(resumed.reference, 1.5);
+  let got: string | undefined;
+  for (let s = 501; s <= 600; s++) got ??= resumed.observe(s, 0.05);
+  assert.ok(got, 'a collapse after the resume is still caught');
+  const done = new MotionWatch({ warmup: 400 });
+  done.resumeFrom([{ step: 400, temporal: 1.5 }, { step: 520, motion_warning: 'x' }]);
+  for (let s = 601; s <= 700; s++) assert.equal(done.observe(s, 0.01), undefined);
 });
 
 for (const [weighting, inputGrad, hard] of [['uniform', false, false], ['motion', false, false], ['motion', false, true], ['motion', true, false]] as const) test(`plan-rollout loss (${weighting} weighting${hard ? ', hard windows' : ''}${inputGrad ? ', input gradient' : ''}): ${inputGrad ? 'the encoder learns through the predictor\'s inputs' : 'trains the predictor only'}; no gradient reaches the keypoint readout`, async () => {

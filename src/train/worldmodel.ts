@@ -22,6 +22,7 @@ import { defaultWorldModelConfig, envWindowLength, frameSkip, mapSize, windowLen
 import { encode, initWorldModel, readout, LOSS_PARTS, worldModelFlops, worldModelLosses, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { poolFrames, randomDirections, skipFrames } from '../models/worldmodel/processor.ts';
 import { fitStallModel, stallCopies } from './stalls.ts';
+import { MotionWatch, restScale } from './motion-watch.ts';
 import type { EpisodeData } from '../data/episode.ts';
 
 // Hyperparameters (defaults; the CLI can override steps, batch, lr, regularizer, seed, device).
@@ -44,6 +45,10 @@ export interface TrainWorldModelOptions {
   idmGap?: number;
   /** Steps of inverse-dynamics-only training at the start (config.idmWarmup; default 0). */
   idmWarmup?: number;
+  /** Steps after the warm-up over which the other terms ramp in (config.idmRamp; default 0). */
+  idmRamp?: number;
+  /** Stop-gradient on the prediction targets (config.targetStopGrad). */
+  targetStopGrad?: boolean;
   /** Steps of the autoregressive rollout loss (config.rolloutSteps; default in config). */
   rolloutSteps?: number;
   /** Per-image mean-colour subtraction at the encoder input (config.centerImages). */
@@ -89,6 +94,8 @@ export interface TrainWorldModelOptions {
   /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
   timeLimit?: number;
   onStep?: (step: number, total: number, loss: number) => void;
+  /** A training-health warning (once per run: the embedding lost the agent after the IDM warm-up). */
+  onWarning?: (message: string) => void;
 }
 
 export interface RunPaths { config: string; metrics: string; checkpoint: string; ledger: string }
@@ -213,6 +220,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
       ...(o.centerImages ? { centerImages: true } : {}),
       ...(o.idmGap && o.idmGap > 1 ? { idmMaxGap: o.idmGap } : {}),
       ...(o.idmWarmup ? { idmWarmup: o.idmWarmup } : {}),
+      ...(o.idmRamp ? { idmRamp: o.idmRamp } : {}),
+      ...(o.targetStopGrad ? { targetStopGrad: true } : {}),
       ...(o.rolloutSteps ? { rolloutSteps: o.rolloutSteps } : {}),
       ...(o.planRolloutWeighting && o.planRolloutWeighting !== 'uniform' ? { planRolloutWeighting: o.planRolloutWeighting } : {}),
       ...(o.planRolloutInputGrad ? { planRolloutInputGrad: true } : {}),
@@ -252,8 +261,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const optimizer = { lr: hp.lr, warmupSteps: hp.warmup, totalSteps: hp.steps, weightDecay: hp.weightDecay, clipNorm: 1 };
   const template = initWorldModel(config, seed);
   let trainer: Trainer<WorldModelParams>;
-  const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array, gi: np.Array, gs: np.Array, gg: np.Array, gm: np.Array, idmOnly: np.Array) =>
-    worldModelLosses(p, images, state, actions, dirs, gi, gs, gg, gm, config, idmOnly);
+  const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array, gi: np.Array, gs: np.Array, gg: np.Array, gm: np.Array, rest: np.Array) =>
+    worldModelLosses(p, images, state, actions, dirs, gi, gs, gg, gm, config, rest);
   if (resume) {
     const ck = loadCheckpoint(paths.checkpoint);
     const params = restoreTree(ck, 'params', template, paths.checkpoint);
@@ -277,6 +286,9 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   if (existsSync(paths.ledger)) {
     for (const e of (JSON.parse(readFileSync(paths.ledger, 'utf8')) as { entries: LedgerEntry[] }).entries) ledger.add(e);
   }
+  // Only runs with an IDM warm-up have a level to compare the embedding's motion with.
+  const watch = config.idmWarmup ? new MotionWatch({ warmup: config.idmWarmup }) : undefined;
+  if (watch && existsSync(paths.metrics)) watch.resumeFrom(readFileSync(paths.metrics, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>));
   const flopsPerStep = 3 * worldModelFlops(config, hp.batch, windowLength(config));
   const t0 = performance.now();
   const startStep = trainer.step;
@@ -291,12 +303,17 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     };
     const [images, state, actions, ...goal] = batchArrays(b, config, aug);
     const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
-    const idmOnly = np.array(new Float32Array([trainer.step < (config.idmWarmup ?? 0) ? 1 : 0])).reshape([]);
-    const s = await trainer.train(images!, state!, actions!, dirs, ...goal, idmOnly);
+    const rest = np.array(new Float32Array([restScale(trainer.step, config.idmWarmup ?? 0, config.idmRamp ?? 0)])).reshape([]);
+    const s = await trainer.train(images!, state!, actions!, dirs, ...goal, rest);
     last = s.loss;
     o.onStep?.(s.step, hp.steps, s.loss);
     const record: Record<string, unknown> = { step: s.step, lr: s.lr, grad_norm: s.gradNorm, seconds: (performance.now() - t0) / 1000 };
     LOSS_PARTS.forEach((name, i) => { record[name] = s.parts[i]; });
+    const warning = watch?.observe(s.step, s.parts[LOSS_PARTS.indexOf('temporal')]!);
+    if (warning) {
+      record.motion_warning = warning;
+      o.onWarning?.(warning);
+    }
     if (s.step % WM_DEFAULTS.monitorEvery === 0 || s.step === hp.steps) {
       // Collapse monitor: per-dimension std and effective rank of embeddings of this batch's frames.
       const frames = b.batch * b.window;
@@ -312,7 +329,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     }
     const outOfTime = o.timeLimit !== undefined && (performance.now() - t0) / 1000 >= o.timeLimit;
     // Every 50th step, the first 10 of each invocation and its last (step rate without the jit compile).
-    if (s.step % 50 === 0 || s.step - startStep <= 10 || outOfTime || record.effective_rank !== undefined) appendFileSync(paths.metrics, JSON.stringify(record) + '\n');
+    if (s.step % 50 === 0 || s.step - startStep <= 10 || outOfTime || record.effective_rank !== undefined || warning) appendFileSync(paths.metrics, JSON.stringify(record) + '\n');
     if (s.step % WM_DEFAULTS.checkpointEvery === 0 || s.step === hp.steps || outOfTime) {
       await saveCheckpoint(paths.checkpoint, trainer.stateTrees(), { format: 'umwelt-checkpoint/1', step: s.step, config: config as unknown as Record<string, unknown>, kind: 'world-model' });
     }

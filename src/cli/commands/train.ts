@@ -24,6 +24,8 @@ export function trainCommand(program: Command): void {
     .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
     .option('--idm-gap <n>', 'multi-step inverse dynamics: predict the mean action between frames n steps apart (default 1: consecutive frames)', wholeNumber('--idm-gap', 1))
     .option('--idm-warmup <n>', 'train the inverse-dynamics loss alone for the first n steps (lets an images-only encoder find a small agent first)', wholeNumber('--idm-warmup', 0))
+    .option('--idm-ramp <n>', 'after --idm-warmup, ramp the other loss terms in linearly over n steps instead of all at once', wholeNumber('--idm-ramp', 1))
+    .option('--target-stopgrad', 'stop-gradient on the prediction targets: the encoder learns from prediction only through the predictor\'s inputs (it cannot drop a hard-to-predict agent to make targets easy)')
     .option('--rollout-steps <n>', 'steps of the autoregressive rollout loss (longer: rollouts that hold up over a planning horizon, at more compute per step)', wholeNumber('--rollout-steps', 1))
     .option('--plan-rollout <w>', 'keypoint readouts: weight of a rollout loss on the planning embedding that trains the predictor only (rollouts keep up with the agent)', parseFloat)
     .option('--plan-rollout-weighting <w>', 'uniform | motion (weigh each keypoint by how much it moves in the data)', (v: string) => { if (v !== 'uniform' && v !== 'motion') throw oneOf('plan-rollout weighting', v, ['uniform', 'motion']); return v; })
@@ -53,7 +55,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed (default 0)', wholeNumber('--seed'))
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; mapRecon?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; idmRamp?: number; targetStopGrad?: boolean; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; mapRecon?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       // The total is known once the run is opened (a resumed run keeps its own).
@@ -61,7 +63,7 @@ export function trainCommand(program: Command): void {
       let last = 0;
       let r;
       try {
-        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, mapReconWeight: o.mapRecon, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; } });
+        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, mapReconWeight: o.mapRecon, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; }, onWarning: (m) => process.stderr.write(`\nwarning: ${m}\n`) });
       } finally {
         bar?.stop();
       }

@@ -70,6 +70,17 @@ export interface WorldModelConfig {
    */
   idmWarmup?: number;
   /**
+   * Steps after the IDM warm-up over which the other terms' weight rises linearly from 0 to 1
+   * (instead of all joining at once at full learning rate). Absent: 0 (a step change).
+   */
+  idmRamp?: number;
+  /**
+   * Stop-gradient on the prediction targets (teacher-forcing and rollout): the encoder is trained
+   * by prediction only through the predictor's inputs, so it cannot lower the loss by making the
+   * next frame's latent easier to hit (e.g. by dropping a hard-to-predict agent). Absent: off.
+   */
+  targetStopGrad?: boolean;
+  /**
    * Per-image input normalisation: subtract each image's mean colour (×3 contrast) instead of a
    * fixed 0.5. Removes the floor/wall colour shifts between scenes, so a few-pixel agent is the
    * strongest signal left; absent: off.

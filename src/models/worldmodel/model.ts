@@ -345,11 +345,12 @@ export const REACH_TIME_TAU = 0.3;
  * may be 0), actions [B, T, A], random unit directions for SIGReg [D, K]; with weights.reachTime
  * > 0 also one goal frame per window — goalImages [B, S, S, 3], goalState [B, stateDim], goalGap
  * [B] (steps from the window's first frame), goalMask [B] (1: the episode reached its goal) —
- * else those four are ignored (pass zeros); idmOnly (scalar, 0 or 1) switches the IDM warm-up on.
+ * else those four are ignored (pass zeros); restScale (scalar in [0, 1], default 1) weighs every term
+ * but inverse dynamics (0 during the IDM warm-up, rising over the ramp after it).
  * Returns [total, parts…] in LOSS_PARTS order (the
  * trainer differentiates element 0).
  */
-export function worldModelLosses(p: WorldModelParams, images: A, state: A, actions: A, directions: A, goalImages: A, goalState: A, goalGap: A, goalMask: A, c: WorldModelConfig, idmOnly?: A): A {
+export function worldModelLosses(p: WorldModelParams, images: A, state: A, actions: A, directions: A, goalImages: A, goalState: A, goalGap: A, goalMask: A, c: WorldModelConfig, restScale?: A): A {
   const [b, t] = images.shape as [number, number];
   const d = c.latentDim, D = latentSize(c), s = c.inputSize, H = c.history, K = t - H;
   const w = c.weights;
@@ -376,6 +377,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const zAt = (i: number) => z.ref.slice([], i, []); // [B, D]
   const eAt = (i: number) => e.ref.slice([], i, []); // [B, d]
   const actAt = (i: number) => actions.ref.slice([], i, []);
+  const predTarget = (i: number) => (c.targetStopGrad ? lax.stopGradient(zAt(i)) : zAt(i));
   // Time-to-reach: d(e_i, e_goal) regressed on the step gap, through the encoder, so the latent
   // must carry what decides how long reaching takes (walls, doors), not only what looks different.
   let reach: A;
@@ -398,7 +400,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   for (let k = 0; k < K; k++) {
     const i = H - 1 + k;
     const pred = predict(preds[k]!, z.ref.slice([], [i - H + 1, i + 1], []), actAt(i), c);
-    const l = np.square(pred.sub(zAt(i + 1))).mean();
+    const l = np.square(pred.sub(predTarget(i + 1))).mean();
     teacher = teacher ? teacher.add(l) : l;
   }
   // Multi-step rollout from the first full history, feeding predictions back.
@@ -407,7 +409,7 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   for (let k = 0; k < K; k++) {
     const i = H - 1 + k;
     const pred = predict(preds[K + k]!, hist.ref, actAt(i), c);
-    const l = np.square(pred.ref.sub(zAt(i + 1))).mean();
+    const l = np.square(pred.ref.sub(predTarget(i + 1))).mean();
     rollout = rollout ? rollout.add(l) : l;
     const next = np.concatenate([hist.slice([], [1, H], []), pred.reshape([b, 1, D])], 1);
     hist = next;
@@ -490,9 +492,9 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   let rest = teacherM.ref.mul(w.teacher).add(rolloutM.ref.mul(w.rollout)).add(variance.ref.mul(w.variance))
     .add(covariance.ref.mul(w.covariance)).add(sig.ref.mul(w.sigreg)).add(temporal.ref.mul(w.temporal ?? 0))
     .add(reach.ref.mul(wReach)).add(planRollout.ref.mul(wPlan)).add(mapRecon.ref.mul(wRecon));
-  // IDM warm-up: idmOnly = 1 trains the inverse-dynamics loss alone (the encoder first finds what
-  // the actions move), 0 trains everything; an array, so one compiled step serves both phases.
-  if (idmOnly) rest = rest.mul(np.array(1).sub(idmOnly));
+  // IDM warm-up: restScale = 0 trains the inverse-dynamics loss alone (the encoder first finds what
+  // the actions move), 1 trains everything; an array, so one compiled step serves every phase.
+  if (restScale) rest = rest.mul(restScale);
   const total = rest.add(idmM.ref.mul(w.idm));
   return np.stack([total, teacherM, rolloutM, variance, covariance, sig, idmM, temporal, reach, planRollout, mapRecon]);
 }
