@@ -517,14 +517,14 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(JSON.parse(r.stdout).episodes, 1);
   // Keypoint readout, centred images, multi-step inverse dynamics; a chunked plan with the min energy.
   const run4 = join(tmp, 'run-kp');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--rollout-steps', '4', '--oversample-stalls', '3', '--hue-jitter', '30', '--shift-jitter', '2', '--encoder-kernel', '4', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--idm-ramp', '3', '--target-stopgrad', '--rollout-steps', '4', '--oversample-stalls', '3', '--hue-jitter', '30', '--shift-jitter', '2', '--encoder-kernel', '4', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg4all = JSON.parse(readFileSync(join(run4, 'config.json'), 'utf8')), cfg4 = cfg4all.model;
   assert.equal(cfg4all.training.stall_oversample.copies, 3);
   assert.equal(cfg4all.training.hue_jitter, 30);
   assert.equal(cfg4all.training.shift_jitter, 2);
   assert.ok(cfg4all.training.stall_oversample.stalled_windows >= 0 && cfg4all.training.stall_oversample.stalled_windows <= 1);
-  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.rolloutSteps, cfg4.latentDim, cfg4.encoderKernel], ['keypoints', true, 3, 1, 4, 32, 4]);
+  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.idmRamp, cfg4.targetStopGrad, cfg4.rolloutSteps, cfg4.latentDim, cfg4.encoderKernel], ['keypoints', true, 3, 1, 3, true, 4, 32, 4]);
   const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(m4.every((m) => Number.isFinite(m.total) && m.idm > 0), 'finite losses, inverse dynamics trained');
   r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--no-baselines', '--json');

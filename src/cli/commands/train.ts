@@ -55,7 +55,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed (default 0)', wholeNumber('--seed'))
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; idmRamp?: number; targetStopGrad?: boolean; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; mapRecon?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; idmRamp?: number; targetStopgrad?: boolean; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; mapRecon?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       // The total is known once the run is opened (a resumed run keeps its own).
@@ -63,7 +63,7 @@ export function trainCommand(program: Command): void {
       let last = 0;
       let r;
       try {
-        r = await trainWorldModel({ ...o, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, mapReconWeight: o.mapRecon, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; }, onWarning: (m) => process.stderr.write(`\nwarning: ${m}\n`) });
+        r = await trainWorldModel({ ...o, targetStopGrad: o.targetStopgrad, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, mapReconWeight: o.mapRecon, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; }, onWarning: (m) => process.stderr.write(`\nwarning: ${m}\n`) });
       } finally {
         bar?.stop();
       }
