@@ -76,7 +76,7 @@ export class MotionWatch {
     const now = this.recent.reduce((a, v) => a + v, 0) / this.recent.length;
     if (now >= this.fraction * ref) return undefined;
     this.warned = true;
-    return `by step ${step} the embedding's frame-to-frame motion fell to ${((100 * now) / ref).toFixed(1)} % of its level at the end of the IDM warm-up: the encoder has probably lost the agent (collapse); try another --seed, or --idm-ramp N / --target-stopgrad`;
+    return `by step ${step} the embedding's frame-to-frame motion fell to ${((100 * now) / ref).toFixed(1)} % of its level at the end of the IDM warm-up: the encoder has probably lost the agent (collapse); try --idm-ramp 400 (ramps the other terms in) or another --seed`;
   }
 
   private inReference(step: number): boolean {
