@@ -3,7 +3,7 @@
  *
  * During the warm-up only inverse dynamics trains, and the embedding follows what the actions
  * move (the agent). When the prediction and anti-collapse terms join, some seeds lose the agent
- * within ~200 steps: the embedding stops moving between frames while the map's own VICReg still
+ * within 50–150 steps: the embedding stops moving between frames while the map's own VICReg still
  * looks healthy (its variance comes from the static scene). The embedding's frame-to-frame motion
  * (the `temporal` loss part, logged whether or not it is weighted) is the cheap signal: compared
  * with its level at the end of the warm-up it drops 30× on a collapsed run.
