@@ -517,14 +517,14 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.equal(JSON.parse(r.stdout).episodes, 1);
   // Keypoint readout, centred images, multi-step inverse dynamics; a chunked plan with the min energy.
   const run4 = join(tmp, 'run-kp');
-  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--idm-ramp', '3', '--target-stopgrad', '--rollout-steps', '4', '--oversample-stalls', '3', '--hue-jitter', '30', '--shift-jitter', '2', '--encoder-kernel', '4', '--steps', '2', '--batch', '4', '--json');
+  r = umwelt('train', 'world-model', '--data', data, '--out', run4, '--latent', 'map', '--readout', 'keypoints', '--center-images', '--idm-gap', '3', '--idm-warmup', '1', '--idm-ramp', '3', '--target-stopgrad', '--rollout-steps', '4', '--oversample-stalls', '3', '--hue-jitter', '30', '--shift-jitter', '2', '--encoder-kernel', '4', '--variance', '2', '--covariance', '0.4', '--steps', '2', '--batch', '4', '--json');
   assert.equal(r.code, 0, r.stderr);
   const cfg4all = JSON.parse(readFileSync(join(run4, 'config.json'), 'utf8')), cfg4 = cfg4all.model;
   assert.equal(cfg4all.training.stall_oversample.copies, 3);
   assert.equal(cfg4all.training.hue_jitter, 30);
   assert.equal(cfg4all.training.shift_jitter, 2);
   assert.ok(cfg4all.training.stall_oversample.stalled_windows >= 0 && cfg4all.training.stall_oversample.stalled_windows <= 1);
-  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.idmRamp, cfg4.targetStopGrad, cfg4.rolloutSteps, cfg4.latentDim, cfg4.encoderKernel], ['keypoints', true, 3, 1, 3, true, 4, 32, 4]);
+  assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.idmRamp, cfg4.targetStopGrad, cfg4.rolloutSteps, cfg4.latentDim, cfg4.encoderKernel, cfg4.weights.variance, cfg4.weights.covariance], ['keypoints', true, 3, 1, 3, true, 4, 32, 4, 2, 0.4]);
   const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(m4.every((m) => Number.isFinite(m.total) && m.idm > 0), 'finite losses, inverse dynamics trained');
   r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--no-baselines', '--json');
@@ -557,7 +557,7 @@ test('train world-model → resume → eval world-model → plan: end to end on 
     [['--latent', 'map', '--map-size', '12'], /^error: --map-size 12 is not available for 64-px images\nhint: use 8 or 16/], [['--plan-rollout-weighting', 'loud'], /^error: unknown plan-rollout weighting 'loud'/],
     [['--hue-jitter', '200'], /^error: --hue-jitter 200 is not an angle in degrees from 0 to 180/],
     [['--shift-jitter-from', '400'], /^error: --shift-jitter-from needs --shift-jitter PX/],
-    [['--map-recon', '1'], /^error: --map-recon needs --latent map/], [['--latent', 'map', '--map-recon', 'x'], /^error: --map-recon must be a number ≥ 0, got 'x'/],
+    [['--map-recon', '1'], /^error: --map-recon needs --latent map/], [['--covariance', '-1'], /^error: --covariance must be a number ≥ 0, got '-1'/], [['--idm', 'x'], /^error: --idm must be a number ≥ 0, got 'x'/], [['--latent', 'map', '--map-recon', 'x'], /^error: --map-recon must be a number ≥ 0, got 'x'/],
     [['--encoder-kernel', '5'], /^error: unknown encoder kernel '5'/], [['--latent', 'map', '--map-size', '16', '--encoder-kernel', '4'], /^error: --encoder-kernel 4 needs stride-2 encoder convs, which --map-size 16 replaces/],
     [['--shift-jitter', '40'], /^error: --shift-jitter 40 would move \d+-px frames by more than a quarter of their width\nhint: use at most/]] as const) {
     r = umwelt('train', 'world-model', '--data', data, '--out', join(tmp, 'r-bad'), '--steps', '1', ...args);

@@ -184,7 +184,8 @@ function dropAlpha(data: Uint8Array, channels: number): Uint8Array {
   return out;
 }
 
-function readJsonl(path: string): Record<string, unknown>[] {
+/** One record per non-blank line of a JSON-lines file; a missing file reads as none. */
+export function readJsonl(path: string): Record<string, unknown>[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -9,7 +9,7 @@ import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { InputError } from '../errors.ts';
 import { hashString } from '../rng.ts';
-import { openDataset, type Dataset } from '../data/reader.ts';
+import { openDataset, readJsonl, type Dataset } from '../data/reader.ts';
 import { WindowLoader, type WindowBatch } from '../data/loader.ts';
 import { augmentFrames, hueAngles, pixelShifts, type WindowAugment } from './augment.ts';
 import { useDevice, type NNDevice } from '../nn/runtime.ts';
@@ -58,6 +58,10 @@ export interface TrainWorldModelOptions {
   idmWeight?: number;
   /** Time-similarity loss weight (PLDM; default 0). */
   temporalWeight?: number;
+  /** VICReg variance (std hinge) weight (default in config: 1). */
+  varianceWeight?: number;
+  /** VICReg covariance weight (default in config: 0.04). */
+  covarianceWeight?: number;
   /** Time-to-reach head loss weight (default 0: off). */
   reachTimeWeight?: number;
   /** Keypoint readouts: predictor-only rollout loss on the planning embedding (default 0: off). */
@@ -235,6 +239,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if ((config.encoderKernel ?? 3) !== 3 && config.strides?.some((st) => st !== 2)) throw new InputError(`--encoder-kernel ${config.encoderKernel} needs stride-2 encoder convs, which --map-size ${o.mapSize} replaces`, 'drop --encoder-kernel, or drop --map-size');
     if (o.idmWeight !== undefined) config.weights.idm = o.idmWeight;
     if (o.temporalWeight !== undefined) config.weights.temporal = o.temporalWeight;
+    if (o.varianceWeight !== undefined) config.weights.variance = o.varianceWeight;
+    if (o.covarianceWeight !== undefined) config.weights.covariance = o.covarianceWeight;
     if (o.reachTimeWeight !== undefined) config.weights.reachTime = o.reachTimeWeight;
     if (o.mapReconWeight) {
       if (latent !== 'map') throw new InputError('--map-recon needs --latent map (it decodes the cells of the latent map)', 'add --latent map, or drop --map-recon');
@@ -288,7 +294,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   }
   // Only runs with an IDM warm-up have a level to compare the embedding's motion with.
   const watch = config.idmWarmup ? new MotionWatch({ warmup: config.idmWarmup }) : undefined;
-  if (watch && existsSync(paths.metrics)) watch.resumeFrom(readFileSync(paths.metrics, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>));
+  watch?.resumeFrom(readJsonl(paths.metrics));
   const flopsPerStep = 3 * worldModelFlops(config, hp.batch, windowLength(config));
   const t0 = performance.now();
   const startStep = trainer.step;

@@ -21,13 +21,13 @@ export function trainCommand(program: Command): void {
     .option('--readout <kind>', 'map latents: linear | keypoints (spatial softmax: each channel\'s expected x, y)', (v: string) => { if (v !== 'linear' && v !== 'keypoints') throw oneOf('readout', v, ['linear', 'keypoints']); return v; })
     .option('--center-images', 'subtract each image\'s mean colour at the encoder input (scene colours stop dominating; small objects stand out)')
     .option('--proprio', 'also feed observation.state to the encoder')
-    .option('--idm <w>', 'inverse-dynamics loss weight', parseFloat)
+    .option('--idm <w>', 'inverse-dynamics loss weight', nonNegativeNumber('--idm'))
     .option('--idm-gap <n>', 'multi-step inverse dynamics: predict the mean action between frames n steps apart (default 1: consecutive frames)', wholeNumber('--idm-gap', 1))
     .option('--idm-warmup <n>', 'train the inverse-dynamics loss alone for the first n steps (lets an images-only encoder find a small agent first)', wholeNumber('--idm-warmup', 0))
     .option('--idm-ramp <n>', 'after --idm-warmup, ramp the other loss terms in linearly over n steps instead of all at once', wholeNumber('--idm-ramp', 1))
     .option('--target-stopgrad', 'stop-gradient on the prediction targets: the encoder learns from prediction only through the predictor\'s inputs (it cannot drop a hard-to-predict agent to make targets easy)')
     .option('--rollout-steps <n>', 'steps of the autoregressive rollout loss (longer: rollouts that hold up over a planning horizon, at more compute per step)', wholeNumber('--rollout-steps', 1))
-    .option('--plan-rollout <w>', 'keypoint readouts: weight of a rollout loss on the planning embedding that trains the predictor only (rollouts keep up with the agent)', parseFloat)
+    .option('--plan-rollout <w>', 'keypoint readouts: weight of a rollout loss on the planning embedding that trains the predictor only (rollouts keep up with the agent)', nonNegativeNumber('--plan-rollout'))
     .option('--plan-rollout-weighting <w>', 'uniform | motion (weigh each keypoint by how much it moves in the data)', (v: string) => { if (v !== 'uniform' && v !== 'motion') throw oneOf('plan-rollout weighting', v, ['uniform', 'motion']); return v; })
     .option('--plan-rollout-input-grad', 'let the plan-rollout term train the encoder through the predictor\'s inputs (walls that stop the agent must show in the map)')
     .option('--plan-rollout-hard', 'weigh each window of the plan-rollout term by its own error (rare wall stops count)')
@@ -45,8 +45,10 @@ export function trainCommand(program: Command): void {
     })
     .option('--shift-jitter <px>', 'shift each training window\'s frames by a random whole-pixel offset in [-px, px] per axis, edges repeated (held-out scenes put walls and doors at unseen positions)', wholeNumber('--shift-jitter'))
     .option('--shift-jitter-from <n>', 'start --shift-jitter at training step n (default 0), e.g. after --idm-warmup so the encoder finds the agent on unshifted frames first', wholeNumber('--shift-jitter-from'))
-    .option('--temporal <w>', 'time-similarity loss weight (PLDM)', parseFloat)
-    .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', parseFloat)
+    .option('--temporal <w>', 'time-similarity loss weight (PLDM)', nonNegativeNumber('--temporal'))
+    .option('--variance <w>', 'VICReg variance (per-dimension std) weight (default 1; map latents: the map\'s own VICReg)', nonNegativeNumber('--variance'))
+    .option('--covariance <w>', 'VICReg covariance weight (default 0.04; larger keeps the map\'s channels from becoming copies of one another)', nonNegativeNumber('--covariance'))
+    .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', nonNegativeNumber('--reach-time'))
     .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
       const x = Number(v);
       if (!(x > 0)) throw oneOf('time limit', v, ['a positive number of seconds, e.g. 600']);
@@ -55,7 +57,7 @@ export function trainCommand(program: Command): void {
     .option('--seed <n>', 'seed (default 0)', wholeNumber('--seed'))
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; idmRamp?: number; targetStopgrad?: boolean; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; mapRecon?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
+    .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; idmRamp?: number; targetStopgrad?: boolean; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; mapRecon?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; variance?: number; covariance?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
       // The total is known once the run is opened (a resumed run keeps its own).
@@ -63,7 +65,7 @@ export function trainCommand(program: Command): void {
       let last = 0;
       let r;
       try {
-        r = await trainWorldModel({ ...o, targetStopGrad: o.targetStopgrad, idmWeight: o.idm, temporalWeight: o.temporal, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, mapReconWeight: o.mapRecon, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; }, onWarning: (m) => process.stderr.write(`\nwarning: ${m}\n`) });
+        r = await trainWorldModel({ ...o, targetStopGrad: o.targetStopgrad, idmWeight: o.idm, temporalWeight: o.temporal, varianceWeight: o.variance, covarianceWeight: o.covariance, reachTimeWeight: o.reachTime, planRolloutWeight: o.planRollout, mapReconWeight: o.mapRecon, stallOversample: o.oversampleStalls, device: o.device, onStep: (step, total) => { bar ??= progress('train world-model', total); bar.tick(step - last); last = step; }, onWarning: (m) => process.stderr.write(`\nwarning: ${m}\n`) });
       } finally {
         bar?.stop();
       }
