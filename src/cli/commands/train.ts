@@ -47,7 +47,7 @@ export function trainCommand(program: Command): void {
     .option('--shift-jitter-from <n>', 'start --shift-jitter at training step n (default 0), e.g. after --idm-warmup so the encoder finds the agent on unshifted frames first', wholeNumber('--shift-jitter-from'))
     .option('--temporal <w>', 'time-similarity loss weight (PLDM)', nonNegativeNumber('--temporal'))
     .option('--variance <w>', 'VICReg variance (per-dimension std) weight (default 1; map latents: the map\'s own VICReg)', nonNegativeNumber('--variance'))
-    .option('--covariance <w>', 'VICReg covariance weight (default 0.04; larger keeps the map\'s channels from becoming copies of one another)', nonNegativeNumber('--covariance'))
+    .option('--covariance <w>', 'VICReg covariance weight (default 0.04; larger keeps the map\'s channels decorrelated)', nonNegativeNumber('--covariance'))
     .option('--reach-time <w>', 'time-to-reach head loss weight (learned cost-to-go for planning; needs successful episodes in the data)', nonNegativeNumber('--reach-time'))
     .option('--time-limit <s>', 'stop after this many seconds of training, checkpointed (re-run to resume)', (v: string) => {
       const x = Number(v);
