@@ -12,7 +12,7 @@ import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { collectDataset, type CollectSummary } from './collect.ts';
 import { planEpisodes, type PlanSummary } from './plan-run.ts';
-import { openDataset, type Dataset } from '../data/reader.ts';
+import { openDataset, readJsonl, type Dataset } from '../data/reader.ts';
 import { trainWorldModel, loadWorldModel, runPaths } from '../train/worldmodel.ts';
 import { evalWorldModel, type WorldModelEval } from '../eval/worldmodel-eval.ts';
 import { frameEncoder, rolloutLatents, type WorldModelParams } from '../models/worldmodel/model.ts';
@@ -141,8 +141,7 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
 
 /** Teacher-forcing and rollout losses from metrics.jsonl (world-model stage). */
 function lossCurve(path: string): { step: number; teacher: number; rollout: number }[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>)
+  return readJsonl(path)
     .filter((m) => m.stage === undefined && typeof m.teacher === 'number')
     .map((m) => ({ step: Number(m.step), teacher: Number(m.teacher), rollout: Number(m.rollout) }));
 }
