@@ -9,7 +9,7 @@ import '../src/nn/polyfills.ts';
 import { grad, jit, numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
 import { encode, initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, mapReconLoss, motionWeights, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
-import { LatentPlanner } from '../src/plan/latent-planner.ts';
+import { combineEnergies, LatentPlanner } from '../src/plan/latent-planner.ts';
 import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
 import { tree } from '@jax-js/jax';
@@ -386,6 +386,47 @@ test('planner: a chunked plan holds each action for its chunk and replans only b
   planner.dispose();
 });
 
+test('ensemble energies: each member divided by its standing-still energy, then the worst member or the mean', () => {
+  // Two plans and, last, standing still. A: 1 and 4 of its 2 → 0.5, 2; B: 6 and 1 of its 2 → 3, 0.5.
+  const a = Float32Array.from([1, 4, 2]), b = Float32Array.from([6, 1, 2]);
+  assert.deepEqual(Array.from(combineEnergies([a, b], 'max')), [3, 2]);
+  assert.deepEqual(Array.from(combineEnergies([a, b], 'mean')), [1.75, 1.25]);
+  // A plan only one member likes loses to one both find acceptable under max, not under mean.
+  // liked: 0.05 and 0.6; doubted: 1.05 and 0.6 → max 1.05 vs 0.6 (plan 1 wins), mean 0.55 vs 0.6 (plan 0 wins).
+  const liked = Float32Array.from([0.05, 0.6, 1]), doubted = Float32Array.from([1.05, 0.6, 1]);
+  const max = combineEnergies([liked, doubted], 'max'), mean = combineEnergies([liked, doubted], 'mean');
+  assert.ok(max[1]! < max[0]!, `max ${Array.from(max)}`);
+  assert.ok(mean[0]! < mean[1]!, `mean ${Array.from(mean)}`);
+  // Scale-free: a member whose embedding is 10× larger counts the same.
+  assert.deepEqual(Array.from(combineEnergies([a, Float32Array.from([60, 10, 20])], 'max')), [3, 2]);
+  assert.throws(() => combineEnergies([a, Float32Array.from([1, 2])], 'max'), /member 1 scored 1 plans, member 0 2/);
+});
+
+test('planner ensemble: two copies of one model act as that model; members must share action size and frame skip', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, stateDim: 4, imageSize: 16, inputSize: 16, channels: [8, 8] });
+  const params = initWorldModel(c, 3);
+  const cfg = { horizon: 4, samples: 12, iterations: 2, energy: 'min' as const };
+  const single = new LatentPlanner(tree.map((x: ReturnType<typeof np.zeros>) => x.ref, params), c, cfg);
+  const pair = LatentPlanner.ensemble([{ params: tree.map((x: ReturnType<typeof np.zeros>) => x.ref, params), config: c }, { params, config: c }], cfg);
+  assert.equal(pair.size, 2);
+  const rgb = (v: number) => new Uint8Array(16 * 16 * 3).fill(v);
+  single.resetToGoalFrame(rgb(200), [0.5, 0.5, 0, 0], 5);
+  pair.resetToGoalFrame(rgb(200), [0.5, 0.5, 0, 0], 5);
+  for (let t = 0; t < 3; t++) {
+    const a = single.actOnFrame(rgb(20 + 10 * t), [0.1 * t, 0, 0, 0]), b = pair.actOnFrame(rgb(20 + 10 * t), [0.1 * t, 0, 0, 0]);
+    // Normalising by the standing-still energy rescales one model's energies: same ranking, same plan.
+    for (let j = 0; j < a.length; j++) assert.ok(Math.abs(a[j]! - b[j]!) < 1e-6, `step ${t}: ${Array.from(a)} vs ${Array.from(b)}`);
+  }
+  assert.ok(pair.flops > single.flops * 1.9, 'an ensemble of two spends twice the FLOPs');
+  assert.throws(() => pair.act(new Float32Array(c.latentDim)), /an ensemble of 2 models takes frames/);
+  single.dispose();
+  pair.dispose();
+  const skip = defaultWorldModelConfig({ actionDim: 2, stateDim: 4, imageSize: 16, inputSize: 16, channels: [8, 8], frameSkip: 2 });
+  assert.throws(() => LatentPlanner.ensemble([{ params: initWorldModel(c, 1), config: c }, { params: initWorldModel(skip, 1), config: skip }]), /do not match \(frame skip 2 vs 1\)/);
+  const act3 = defaultWorldModelConfig({ actionDim: 3, stateDim: 4, imageSize: 16, inputSize: 16, channels: [8, 8] });
+  assert.throws(() => LatentPlanner.ensemble([{ params: initWorldModel(c, 1), config: c }, { params: initWorldModel(act3, 1), config: act3 }]), /do not match \(3-D vs 2-D actions\)/);
+});
+
 test('evaluation linear algebra: eigenvalues, effective rank, linear probe', () => {
   const ev = symmetricEigenvalues(Float64Array.from([2, 1, 0, 1, 2, 0, 0, 0, 5]), 3);
   [5, 3, 1].forEach((v, i) => assert.ok(Math.abs(ev[i]! - v) < 1e-9));
@@ -549,6 +590,20 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   r = umwelt('plan', '--world-model', run5, '--world', 'two-room', '--episodes', '1', '--chunk', '3', '--no-baselines');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^error: planner chunk 3 is not a multiple of the world model's frame skip 2/);
+  // An ensemble of two runs: each plan scored by both; members listed; mismatched runs and a lone --ensemble refused.
+  r = umwelt('plan', '--world-model', `${run3},${run4}`, '--world', 'two-room', '--episodes', '1', '--horizon', '2', '--samples', '8', '--iterations', '1', '--ensemble', 'mean', '--no-baselines', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const pe = JSON.parse(r.stdout);
+  assert.deepEqual(pe.world_model.members.map((m: { run: string }) => m.run), [run3, run4]);
+  assert.equal(pe.planner.ensemble, 'mean');
+  assert.equal(pe.policy, 'jepa-cem-ensemble2');
+  assert.ok(pe.compute.flops > 0);
+  r = umwelt('plan', '--world-model', `${run4},${run5}`, '--world', 'two-room', '--episodes', '1', '--no-baselines');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: the ensemble's world models do not match \(frame skip 2 vs 1\)/);
+  r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--ensemble', 'max', '--no-baselines');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: --ensemble needs several world models/);
   for (const [args, msg] of [[['--readout', 'keypoints'], /^error: --readout keypoints needs --latent map/], [['--latent', 'map', '--proprio'], /^error: --proprio cannot be combined with --latent map/], [['--latent', 'grid'], /^error: unknown latent kind 'grid'/], [['--time-limit', '0'], /^error: unknown time limit '0'/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-weighting', 'motion'], /^error: --plan-rollout-weighting needs --plan-rollout W/],
     [['--latent', 'map', '--readout', 'keypoints', '--plan-rollout-input-grad'], /^error: --plan-rollout-input-grad needs --plan-rollout W/],

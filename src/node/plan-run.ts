@@ -11,11 +11,11 @@ import { loadWorldModel } from '../train/worldmodel.ts';
 import { getWorld } from '../worlds/index.ts';
 import { useDevice, type NNDevice } from '../nn/runtime.ts';
 import { poolSize, runEpisodes } from './episode-pool.ts';
-import { predictorFlops, worldModelFlops } from '../models/worldmodel/model.ts';
 import { InputError } from '../errors.ts';
 
 export interface PlanOptions {
-  run: string;
+  /** A world-model run folder, or several (an ensemble: every plan scored by each, `planner.ensemble` combines them). */
+  run: string | string[];
   world: string;
   split: Split;
   episodes: number;
@@ -29,7 +29,7 @@ export interface PlanOptions {
 
 export interface PlanSummary extends EvalSummary {
   planner: PlannerConfig;
-  world_model: { run: string; step: number };
+  world_model: { run: string; step: number; members?: { run: string; step: number }[] };
   baselines: Record<string, EvalSummary>;
   /** The planner's episodes one by one (seed, success, steps, return, the state it ended in), to compare runs scene by scene. */
   per_episode: { seed: number; success: boolean; steps: number; return: number; final_state: number[] }[];
@@ -38,11 +38,16 @@ export interface PlanSummary extends EvalSummary {
 export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
   const device = await useDevice(o.device ?? 'wasm');
   const world = getWorld(o.world);
-  const { config, params, step } = loadWorldModel(o.run);
-  if (config.actionDim !== world.actionNames.length) {
-    throw new InputError(`world model ${o.run} was trained for ${config.actionDim}-D actions; ${world.name} has ${world.actionNames.length}`, 'train a world model on this world\'s data');
+  const runs = typeof o.run === 'string' ? [o.run] : o.run;
+  if (runs.length === 0) throw new InputError('plan needs a world model', 'pass --world-model RUN (or RUN1,RUN2,… for an ensemble)');
+  const loaded = runs.map((run) => ({ run, ...loadWorldModel(run) }));
+  for (const { run, config: c } of loaded) {
+    if (c.actionDim !== world.actionNames.length) {
+      throw new InputError(`world model ${run} was trained for ${c.actionDim}-D actions; ${world.name} has ${world.actionNames.length}`, 'train a world model on this world\'s data');
+    }
   }
-  const planner = new LatentPlanner(params, config, o.planner);
+  const { config, step } = loaded[0]!;
+  const planner = loaded.length === 1 ? new LatentPlanner(loaded[0]!.params, config, o.planner) : LatentPlanner.ensemble(loaded, o.planner);
   const env = await WorldEnv.create(world, { images: true, size: config.imageSize });
   const policy = new LatentPlanPolicy(planner, config.imageKey);
   const seeds = Array.from({ length: o.episodes }, (_, i) => o.seed + i);
@@ -59,10 +64,8 @@ export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
   }
   const wall = (performance.now() - t0) / 1000;
   const steps = results.reduce((s, r) => s + r.steps, 0);
-  // FLOPs: one encoder pass per observation and goal, one predictor pass per rollout step.
-  const encFlops = worldModelFlops({ ...config, rolloutSteps: 0 }, 1, config.history) / config.history;
-  const predFlops = predictorFlops(config, 1);
-  const flops = (steps + results.length) * encFlops + planner.rollouts * planner.config.horizon * predFlops;
+  // FLOPs: the planner counts its encoder passes (observations and goals) and predictor steps.
+  const flops = planner.flops;
   const summary = summarize(world.name, world.fps, policy.name, o.split, results, wall, { device, units: 1, flops });
   planner.dispose();
   const baselines: Record<string, EvalSummary> = {};
@@ -74,5 +77,5 @@ export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
     }
   }
   const perEpisode = results.map((r) => ({ seed: r.seed, success: r.success, steps: r.steps, return: r.return, final_state: r.finalState ?? [] }));
-  return { ...summary, planner: planner.config, world_model: { run: o.run, step }, baselines, per_episode: perEpisode };
+  return { ...summary, planner: planner.config, world_model: { run: runs.join(','), step, ...(loaded.length > 1 ? { members: loaded.map((m) => ({ run: m.run, step: m.step })) } : {}) }, baselines, per_episode: perEpisode };
 }

@@ -4,12 +4,19 @@
  * predictive control (replan every step, warm-started from the previous plan shifted by one).
  * Browser-safe: the model arrives as parameters; sampling uses umwelt's seeded Rng. Synchronous
  * (dataSync) so that it is an ordinary Policy; on WebGPU prefer batching many episodes.
+ *
+ * An ensemble of world models (`LatentPlanner.ensemble`) scores every sampled plan with each
+ * member in its own latent space and combines the members' energies, each divided by that
+ * member's energy for standing still (≈ its current distance to the goal embedding, so that models
+ * whose embeddings have different scales count alike). `max` (default) is pessimistic: a plan that only one member thinks passes
+ * through a wall keeps the others' high energy, so the optimiser stops exploiting one model's
+ * idiosyncratic errors (PETS's ensembles against model exploitation, with MOPO-style pessimism).
  */
 import '../nn/polyfills.ts';
 import { jit, numpy as np, tree } from '@jax-js/jax';
 import { Rng } from '../rng.ts';
 import { frameSkip, latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
-import { dynamicsRefs, frameEncoder, predict, readout, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { dynamicsRefs, encoderFlops, frameEncoder, predict, predictorFlops, readout, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { reachTime, type ReachTimeParams } from '../models/worldmodel/reach-time.ts';
 import { InputError } from '../errors.ts';
 
@@ -40,6 +47,16 @@ export interface PlannerConfig {
    * obstacles that embedding distance ignores; the default for models trained with it).
    */
   energy: PlannerEnergy;
+  /** Ensembles: how the members' (normalised) energies combine — the worst member ('max') or their 'mean'. */
+  ensemble: EnsembleCombine;
+}
+
+export type EnsembleCombine = 'max' | 'mean';
+
+/** One world model: its parameters and config (what `loadWorldModel` returns). */
+export interface PlannerModel {
+  params: WorldModelParams;
+  config: WorldModelConfig;
 }
 
 export type PlannerEnergy = 'sum' | 'final' | 'min' | 'reach-time';
@@ -48,45 +65,113 @@ export function hasReachTime(wm: WorldModelConfig): boolean {
   return (wm.weights.reachTime ?? 0) > 0;
 }
 
-export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum' };
+export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum', ensemble: 'max' };
+
+/**
+ * Ensemble energies: each member's row holds N plans' energies and, last, the energy of the
+ * all-zero plan (standing still). Each row is divided by its standing-still energy — the fraction
+ * of "doing nothing" a plan scores, comparable across latent spaces of different scales — and the
+ * rows combine by their max (the worst member, pessimistic) or mean. Returns N values.
+ */
+export function combineEnergies(rows: Float32Array[], mode: EnsembleCombine): Float32Array {
+  const n = rows[0]!.length - 1;
+  const out = new Float32Array(n);
+  rows.forEach((e, i) => {
+    if (e.length !== n + 1) throw new Error(`ensemble energies: member ${i} scored ${e.length - 1} plans, member 0 ${n}`);
+    const scale = Math.max(e[n]!, 1e-6);
+    for (let k = 0; k < n; k++) {
+      const v = e[k]! / scale;
+      out[k] = mode === 'max' ? (i === 0 ? v : Math.max(out[k]!, v)) : out[k]! + v / rows.length;
+    }
+  });
+  return out;
+}
+
+type EnergyFn = (p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => A;
+
+/** One world model inside the planner: its encoder, jitted energy and its own latent history and goal. */
+interface Member {
+  params: WorldModelParams;
+  wm: WorldModelConfig;
+  encodeFrames: ReturnType<typeof frameEncoder>;
+  energyFn: EnergyFn;
+  /** Latents of the last (history − 1)·F + 1 observed frames (the model's history is every F-th). */
+  history: Float32Array[];
+  goal: Float32Array | undefined;
+}
 
 export class LatentPlanner {
   readonly config: PlannerConfig;
-  private readonly wm: WorldModelConfig;
-  private readonly params: WorldModelParams;
-  private readonly encodeFrames: ReturnType<typeof frameEncoder>;
-  private readonly energyFn: (p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => A;
+  private readonly members: Member[];
+  /** The frame skip every member shares: plans hold each model step's action for F steps. */
+  private readonly F: number;
+  private readonly actionDim: number;
   private mean: Float32Array;
   private rng = new Rng(0, 'planner');
-  /** Latents of the last (history − 1)·F + 1 observed frames (the model's history is every F-th). */
-  private history: Float32Array[] = [];
-  private goal: Float32Array | undefined;
   /** Steps taken this episode, and the action being held until its chunk ends. */
   private steps = 0;
   private held: Float64Array | undefined;
-  /** Latent rollouts evaluated so far (for FLOP accounting). */
+  /** Latent rollouts evaluated so far, summed over members. */
   rollouts = 0;
+  /** Forward FLOPs spent so far: every frame encoded and every predictor step, over all members. */
+  flops = 0;
 
   constructor(params: WorldModelParams, wm: WorldModelConfig, config: Partial<PlannerConfig> = {}) {
-    this.params = params;
-    this.wm = wm;
-    // Default energy: the learned time-to-reach when the model was trained with it.
+    this.config = LatentPlanner.resolve([{ params, config: wm }], config);
+    this.F = frameSkip(wm);
+    this.actionDim = wm.actionDim;
+    this.members = [this.member({ params, config: wm })];
+    this.mean = new Float32Array(this.decisions * wm.actionDim);
+  }
+
+  /**
+   * A planner over several world models of the same world (e.g. training seeds): every plan is
+   * scored by each and the normalised energies are combined (`config.ensemble`). The models must
+   * share the action size, frame skip and camera; each keeps its own latent space.
+   */
+  static ensemble(models: PlannerModel[], config: Partial<PlannerConfig> = {}): LatentPlanner {
+    if (models.length === 0) throw new InputError('an ensemble needs at least one world model');
+    const [first, ...rest] = models;
+    for (const m of rest) {
+      const a = first!.config, b = m.config;
+      const what = b.actionDim !== a.actionDim ? `${b.actionDim}-D vs ${a.actionDim}-D actions`
+        : frameSkip(b) !== frameSkip(a) ? `frame skip ${frameSkip(b)} vs ${frameSkip(a)}`
+        : b.imageKey !== a.imageKey || b.imageSize !== a.imageSize ? `camera ${b.imageKey} ${b.imageSize}px vs ${a.imageKey} ${a.imageSize}px` : '';
+      if (what) throw new InputError(`the ensemble's world models do not match (${what})`, 'ensemble models trained on the same world with the same --frame-skip');
+    }
+    const planner = new LatentPlanner(first!.params, first!.config, LatentPlanner.resolve(models, config));
+    for (const m of rest) planner.members.push(planner.member(m));
+    return planner;
+  }
+
+  /** The full config: defaults, the energy a model's heads suggest, the chunk its frame skip needs. */
+  private static resolve(models: PlannerModel[], config: Partial<PlannerConfig>): PlannerConfig {
+    const wm = models[0]!.config;
+    // Default energy: the learned time-to-reach when every model was trained with it.
     // A frame-skip model steps F environment steps at a time: plans hold each action for F steps by default.
     const F = frameSkip(wm);
-    this.config = { ...PLANNER_DEFAULTS, energy: hasReachTime(wm) ? 'reach-time' : 'sum', chunk: F, ...config };
-    if (this.config.energy === 'reach-time' && !hasReachTime(wm)) {
+    const out: PlannerConfig = { ...PLANNER_DEFAULTS, energy: models.every((m) => hasReachTime(m.config)) ? 'reach-time' : 'sum', chunk: F, ...config };
+    if (out.energy === 'reach-time' && !models.every((m) => hasReachTime(m.config))) {
       throw new InputError('--energy reach-time needs a world model trained with a time-to-reach head', 'train with: umwelt train world-model … --reach-time 1, or plan with --energy sum');
     }
-    if (!(this.config.chunk >= 1 && Number.isInteger(this.config.chunk))) throw new InputError(`planner chunk must be a whole number ≥ 1 (got ${this.config.chunk})`);
-    if (this.config.chunk % F !== 0) throw new InputError(`planner chunk ${this.config.chunk} is not a multiple of the world model's frame skip ${F} (each model step holds one action for ${F} steps)`, `plan with --chunk ${F} (or a multiple)`);
-    this.mean = new Float32Array(this.decisions * wm.actionDim);
-    this.encodeFrames = frameEncoder(params, wm);
+    if (!(out.chunk >= 1 && Number.isInteger(out.chunk))) throw new InputError(`planner chunk must be a whole number ≥ 1 (got ${out.chunk})`);
+    if (out.chunk % F !== 0) throw new InputError(`planner chunk ${out.chunk} is not a multiple of the world model's frame skip ${F} (each model step holds one action for ${F} steps)`, `plan with --chunk ${F} (or a multiple)`);
+    if (out.ensemble !== 'max' && out.ensemble !== 'mean') throw new InputError(`ensemble energy must be max or mean (got ${String(out.ensemble)})`);
+    return out;
+  }
+
+  private member(m: PlannerModel): Member {
+    return { params: m.params, wm: m.config, encodeFrames: frameEncoder(m.params, m.config), energyFn: this.energyFunction(m.config), history: [], goal: undefined };
+  }
+
+  private energyFunction(wm: WorldModelConfig): EnergyFn {
     // Predictor calls per plan: one per F environment steps.
+    const F = frameSkip(wm);
     const H = Math.ceil(this.config.horizon / F), chunk = this.config.chunk / F;
     const finalOnly = this.config.energy === 'final';
     const minOnly = this.config.energy === 'min';
     const learned = this.config.energy === 'reach-time';
-    this.energyFn = jit((p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => {
+    return jit((p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => {
       // hist [N, history, D], actions [N, H, A], goal [D] → energy [N]; distances between
       // planning embeddings (the readout of 'map' latents).
       const D = latentSize(wm), d = wm.latentDim;
@@ -117,48 +202,101 @@ export class LatentPlanner {
     }) as never;
   }
 
+  /** Models scoring each plan (1 unless built with `ensemble`). */
+  get size(): number {
+    return this.members.length;
+  }
+
   /** Distinct actions in a plan: horizon steps in chunks. */
   get decisions(): number {
     return Math.ceil(this.config.horizon / this.config.chunk);
   }
 
-  /** Latent of one RGB frame (uint8, imageSize²×3) and optional state. */
+  /** Latent of one RGB frame (uint8, imageSize²×3) and optional state, in the first model's space. */
   embed(rgb: Uint8Array, state?: ArrayLike<number>): Float32Array {
-    return Float32Array.from(this.encodeFrames([rgb], [state ?? []]).dataSync() as Float32Array);
+    return this.embedWith(this.members[0]!, rgb, state);
   }
 
-  /** Starts an episode: goal latent, fresh history and plan, seeded sampling. */
+  private embedWith(m: Member, rgb: Uint8Array, state?: ArrayLike<number>): Float32Array {
+    this.flops += encoderFlops(m.wm, 1);
+    return Float32Array.from(m.encodeFrames([rgb], [state ?? []]).dataSync() as Float32Array);
+  }
+
+  /** Starts an episode from the goal's latent (single model): fresh history and plan, seeded sampling. */
   reset(goal: Float32Array, seed: number): void {
-    this.goal = goal;
-    this.history = [];
+    this.single('reset').goal = goal;
+    this.start(seed);
+  }
+
+  /** Starts an episode from the goal image, encoded by every member. */
+  resetToGoalFrame(rgb: Uint8Array, state: ArrayLike<number> | undefined, seed: number): void {
+    for (const m of this.members) m.goal = this.embedWith(m, rgb, state);
+    this.start(seed);
+  }
+
+  private start(seed: number): void {
+    for (const m of this.members) m.history = [];
     this.steps = 0;
     this.held = undefined;
     this.mean.fill(0);
     this.rng = new Rng(seed, 'planner');
   }
 
-  /** Energy of each action sequence [N, decisions, A] from the current history. */
-  private energies(actions: Float32Array<ArrayBuffer>, n: number): Float32Array {
-    const c = this.wm;
+  private single(what: string): Member {
+    if (this.members.length !== 1) throw new Error(`LatentPlanner.${what} takes one latent; an ensemble of ${this.members.length} models takes frames (resetToGoalFrame / actOnFrame)`);
+    return this.members[0]!;
+  }
+
+  /** Energy of each action sequence [N, decisions, A] under one member, from its current history. */
+  private energies(m: Member, actions: Float32Array<ArrayBuffer>, n: number): Float32Array {
+    const c = m.wm;
     const D = latentSize(c);
     const hist = new Float32Array(n * c.history * D);
     const one = new Float32Array(c.history * D);
-    const F = frameSkip(c), last = this.history.length - 1;
-    for (let i = 0; i < c.history; i++) one.set(this.history[Math.max(0, last - (c.history - 1 - i) * F)]!, i * D);
+    const last = m.history.length - 1;
+    for (let i = 0; i < c.history; i++) one.set(m.history[Math.max(0, last - (c.history - 1 - i) * this.F)]!, i * D);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
-    const e = this.energyFn(dynamicsRefs(this.params), this.config.energy === 'reach-time' ? tree.ref(this.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
-      np.array(new Float32Array(this.goal!)), np.array(actions).reshape([n, this.decisions, c.actionDim]));
+    const e = m.energyFn(dynamicsRefs(m.params), this.config.energy === 'reach-time' ? tree.ref(m.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
+      np.array(new Float32Array(m.goal!)), np.array(actions).reshape([n, this.decisions, this.actionDim]));
     this.rollouts += n;
+    // One predictor step per F environment steps of the horizon.
+    this.flops += Math.ceil(this.config.horizon / this.F) * predictorFlops(c, n);
     return Float32Array.from(e.dataSync() as Float32Array);
   }
 
-  /** Observes the current latent and returns the first action of the best plan (held for its chunk). */
+  /**
+   * Energies of N plans over the ensemble: each member's divided by its energy of standing still
+   * (the all-zero plan, scored in the same batch as row N), then the max or mean over members.
+   * One member: its raw energies.
+   */
+  private combinedEnergies(actions: Float32Array<ArrayBuffer>, n: number): Float32Array {
+    if (this.members.length === 1) return this.energies(this.members[0]!, actions, n);
+    const withStill = new Float32Array((n + 1) * this.decisions * this.actionDim);
+    withStill.set(actions);
+    return combineEnergies(this.members.map((m) => this.energies(m, withStill, n + 1)), this.config.ensemble);
+  }
+
+  /** Observes the current latent (single model) and returns the first action of the best plan (held for its chunk). */
   act(z: Float32Array): Float64Array {
+    this.observe(this.single('act'), z);
+    return this.plan();
+  }
+
+  /** Observes a frame (encoded by every member) and returns the first action of the best plan. */
+  actOnFrame(rgb: Uint8Array, state?: ArrayLike<number>): Float64Array {
+    for (const m of this.members) this.observe(m, this.embedWith(m, rgb, state));
+    return this.plan();
+  }
+
+  private observe(m: Member, z: Float32Array): void {
+    m.history.push(z);
+    if (m.history.length > (m.wm.history - 1) * this.F + 1) m.history.shift();
+  }
+
+  private plan(): Float64Array {
     const { samples: N, iterations, elites, method, temperature, minStd, chunk } = this.config;
     const H = this.decisions;
-    const A = this.wm.actionDim;
-    this.history.push(z);
-    if (this.history.length > (this.wm.history - 1) * frameSkip(this.wm) + 1) this.history.shift();
+    const A = this.actionDim;
     const replan = this.steps++ % chunk === 0;
     if (!replan && this.held) return Float64Array.from(this.held);
     const mean = Float32Array.from(this.mean);
@@ -172,7 +310,7 @@ export class LatentPlanner {
           acts[k * H * A + j] = Math.max(-1, Math.min(1, v));
         }
       }
-      const e = this.energies(acts, N);
+      const e = this.combinedEnergies(acts, N);
       const order = Array.from({ length: N }, (_, k) => k).sort((a, b) => e[a]! - e[b]!);
       const weights = new Float64Array(N);
       if (method === 'cem') for (const k of order.slice(0, elites)) weights[k] = 1 / elites;
@@ -199,6 +337,6 @@ export class LatentPlanner {
   }
 
   dispose(): void {
-    tree.dispose(this.params);
+    for (const m of this.members) tree.dispose(m.params);
   }
 }
