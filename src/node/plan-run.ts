@@ -63,7 +63,6 @@ export async function planEpisodes(o: PlanOptions): Promise<PlanSummary> {
     env.close();
   }
   const wall = (performance.now() - t0) / 1000;
-  const steps = results.reduce((s, r) => s + r.steps, 0);
   // FLOPs: the planner counts its encoder passes (observations and goals) and predictor steps.
   const flops = planner.flops;
   const summary = summarize(world.name, world.fps, policy.name, o.split, results, wall, { device, units: 1, flops });
