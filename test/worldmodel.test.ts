@@ -568,10 +568,17 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   assert.deepEqual([cfg4.readout, cfg4.centerImages, cfg4.idmMaxGap, cfg4.idmWarmup, cfg4.idmRamp, cfg4.targetStopGrad, cfg4.rolloutSteps, cfg4.latentDim, cfg4.encoderKernel, cfg4.weights.variance, cfg4.weights.covariance], ['keypoints', true, 3, 1, 3, true, 4, 32, 4, 2, 0.4]);
   const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(m4.every((m) => Number.isFinite(m.total) && m.idm > 0), 'finite losses, inverse dynamics trained');
-  r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--no-baselines', '--json');
+  // Test-time adaptation from the CLI: two gradient steps per replan, recorded in the planner config.
+  r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--adapt', '2', '--adapt-lr', '1e-3', '--no-baselines', '--json');
   assert.equal(r.code, 0, r.stderr);
   const p4 = JSON.parse(r.stdout);
-  assert.deepEqual([p4.planner.chunk, p4.planner.energy], [2, 'min']);
+  assert.deepEqual([p4.planner.chunk, p4.planner.energy, p4.planner.adapt.steps, p4.planner.adapt.lr], [2, 'min', 2, 1e-3]);
+  r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--adapt-lr', '1e-3', '--no-baselines');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: --adapt-lr needs --adapt N/);
+  r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--adapt', '1', '--adapt-lr', '0', '--no-baselines');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: --adapt-lr must be a number > 0, got '0'/);
   // Frame skip with the full plan-rollout recipe: config, eval in model steps, plans chunked by F.
   const run5 = join(tmp, 'run-skip');
   r = umwelt('train', 'world-model', '--data', data, '--out', run5, '--latent', 'map', '--readout', 'keypoints', '--frame-skip', '2', '--map-hidden', '16', '--map-size', '16', '--map-transport', '1', '--plan-rollout', '1', '--plan-rollout-weighting', 'motion', '--plan-rollout-input-grad', '--map-recon', '0.5', '--steps', '2', '--batch', '4', '--json');

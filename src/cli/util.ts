@@ -24,6 +24,15 @@ export function nonNegativeNumber(option: string): (v: string) => number {
   };
 }
 
+/** Parses a number > 0 (a learning rate), with a one-line error naming the option. */
+export function positiveNumber(option: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InputError(`${option} must be a number > 0, got '${v}'`);
+    return n;
+  };
+}
+
 export function splitArg(v: string): Split {
   if (!(SPLITS as readonly string[]).includes(v)) throw oneOf('split', v, SPLITS);
   return v as Split;

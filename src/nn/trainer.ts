@@ -81,6 +81,22 @@ export class Trainer<P extends Tree> {
 
   /** One optimisation step on a batch (the batch arrays are consumed). */
   async train(...batch: A[]): Promise<StepStats> {
+    const { stats, lr } = this.advance(batch);
+    if (this.step % (this.options.syncEvery ?? 8) === 0) await blockUntilReady([this.params, this.opt, this.ema ?? []]);
+    return this.stats((await stats.data()) as Float32Array, lr);
+  }
+
+  /**
+   * The same step, synchronously (reads the stats back with dataSync, which runs the step's one
+   * compiled program): for callers that must stay synchronous, e.g. a planner adapting its model
+   * between actions. Wasm/CPU backends only in practice (dataSync blocks on WebGPU).
+   */
+  trainSync(...batch: A[]): StepStats {
+    const { stats, lr } = this.advance(batch);
+    return this.stats(stats.dataSync() as Float32Array, lr);
+  }
+
+  private advance(batch: A[]): { stats: A; lr: number } {
     this.step++;
     const h = adamHyper(this.options.optimizer, this.step);
     const hyper = np.array(new Float32Array([h.lr, h.bc1, h.bc2, this.options.emaDecay ?? 0]));
@@ -88,9 +104,22 @@ export class Trainer<P extends Tree> {
     this.params = params;
     this.opt = opt;
     this.ema = this.ema ? (ema ?? undefined) : undefined;
-    if (this.step % (this.options.syncEvery ?? 8) === 0) await blockUntilReady([this.params, this.opt, this.ema ?? []]);
-    const s = await stats.data();
-    return { step: this.step, loss: s[1]!, gradNorm: s[0]!, lr: h.lr, parts: Array.from(s.subarray(1)) };
+    return { stats, lr: h.lr };
+  }
+
+  private stats(s: Float32Array, lr: number): StepStats {
+    return { step: this.step, loss: s[1]!, gradNorm: s[0]!, lr, parts: Array.from(s.subarray(1)) };
+  }
+
+  /** Restarts from new parameters (consumed) with a fresh optimiser state at step 0; the compiled step is kept. */
+  restart(params: P): void {
+    tree.dispose(this.params);
+    tree.dispose(this.opt);
+    if (this.ema) tree.dispose(this.ema);
+    this.params = params;
+    this.opt = initAdam(params);
+    this.ema = this.options.emaDecay !== undefined ? (tree.map((p: A) => p.ref.add(0), params) as P) : undefined;
+    this.step = 0;
   }
 
   /** The trees a checkpoint needs to resume exactly (arrays are not copied: take refs to keep). */

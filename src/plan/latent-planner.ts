@@ -19,6 +19,7 @@ import { frameSkip, latentSize, type WorldModelConfig } from '../models/worldmod
 import { dynamicsRefs, encoderFlops, frameEncoder, predict, predictorFlops, readout, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { reachTime, type ReachTimeParams } from '../models/worldmodel/reach-time.ts';
 import { InputError } from '../errors.ts';
+import { ADAPT_DEFAULTS, EpisodeAdapter, type AdaptConfig } from './adapt.ts';
 
 type A = np.Array;
 
@@ -49,6 +50,11 @@ export interface PlannerConfig {
   energy: PlannerEnergy;
   /** Ensembles: how the members' (normalised) energies combine — the worst member ('max') or their 'mean'. */
   ensemble: EnsembleCombine;
+  /**
+   * Test-time adaptation (`adapt.ts`): before each replan, `adapt.steps` gradient steps of the
+   * predictor on this episode's observed transitions (0: off, the default). Reset every episode.
+   */
+  adapt: AdaptConfig;
 }
 
 export type EnsembleCombine = 'max' | 'mean';
@@ -65,7 +71,7 @@ export function hasReachTime(wm: WorldModelConfig): boolean {
   return (wm.weights.reachTime ?? 0) > 0;
 }
 
-export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum', ensemble: 'max' };
+export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum', ensemble: 'max', adapt: ADAPT_DEFAULTS };
 
 /**
  * Ensemble energies: each member's row holds N plans' energies and, last, the energy of the
@@ -98,6 +104,8 @@ interface Member {
   /** Latents of the last (history − 1)·F + 1 observed frames (the model's history is every F-th). */
   history: Float32Array[];
   goal: Float32Array | undefined;
+  /** Test-time adaptation of this member's predictor (config.adapt.steps > 0). */
+  adapter: EpisodeAdapter | undefined;
 }
 
 export class LatentPlanner {
@@ -150,7 +158,12 @@ export class LatentPlanner {
     // Default energy: the learned time-to-reach when every model was trained with it.
     // A frame-skip model steps F environment steps at a time: plans hold each action for F steps by default.
     const F = frameSkip(wm);
-    const out: PlannerConfig = { ...PLANNER_DEFAULTS, energy: models.every((m) => hasReachTime(m.config)) ? 'reach-time' : 'sum', chunk: F, ...config };
+    const out: PlannerConfig = { ...PLANNER_DEFAULTS, energy: models.every((m) => hasReachTime(m.config)) ? 'reach-time' : 'sum', chunk: F, ...config, adapt: { ...ADAPT_DEFAULTS, ...config.adapt } };
+    const ad = out.adapt;
+    if (!(Number.isInteger(ad.steps) && ad.steps >= 0)) throw new InputError(`adaptation steps must be a whole number ≥ 0 (got ${ad.steps})`);
+    if (!(ad.lr > 0 && Number.isFinite(ad.lr))) throw new InputError(`adaptation learning rate must be a positive number (got ${ad.lr})`);
+    if (!(Number.isInteger(ad.windows) && ad.windows >= 2)) throw new InputError(`adaptation windows must be a whole number ≥ 2 (got ${ad.windows})`);
+    if (!(Number.isInteger(ad.rollout) && ad.rollout >= 1)) throw new InputError(`adaptation rollout must be a whole number ≥ 1 (got ${ad.rollout})`);
     if (out.energy === 'reach-time' && !models.every((m) => hasReachTime(m.config))) {
       throw new InputError('--energy reach-time needs a world model trained with a time-to-reach head', 'train with: umwelt train world-model … --reach-time 1, or plan with --energy sum');
     }
@@ -161,7 +174,8 @@ export class LatentPlanner {
   }
 
   private member(m: PlannerModel): Member {
-    return { params: m.params, wm: m.config, encodeFrames: frameEncoder(m.params, m.config), energyFn: this.energyFunction(m.config), history: [], goal: undefined };
+    const adapter = this.config.adapt.steps > 0 ? new EpisodeAdapter(m.params, m.config, this.config.adapt) : undefined;
+    return { params: m.params, wm: m.config, encodeFrames: frameEncoder(m.params, m.config), energyFn: this.energyFunction(m.config), history: [], goal: undefined, adapter };
   }
 
   private energyFunction(wm: WorldModelConfig): EnergyFn {
@@ -235,7 +249,10 @@ export class LatentPlanner {
   }
 
   private start(seed: number): void {
-    for (const m of this.members) m.history = [];
+    for (const m of this.members) {
+      m.history = [];
+      m.adapter?.reset(seed);
+    }
     this.steps = 0;
     this.held = undefined;
     this.mean.fill(0);
@@ -256,7 +273,9 @@ export class LatentPlanner {
     const last = m.history.length - 1;
     for (let i = 0; i < c.history; i++) one.set(m.history[Math.max(0, last - (c.history - 1 - i) * this.F)]!, i * D);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
-    const e = m.energyFn(dynamicsRefs(m.params), this.config.energy === 'reach-time' ? tree.ref(m.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
+    // An adapting member plans with its episode's copy of the predictor.
+    const dyn: DynamicsParams = m.adapter ? { predictor: tree.ref(m.adapter.predictor), ...(m.params.readout ? { readout: tree.ref(m.params.readout) } : {}) } : dynamicsRefs(m.params);
+    const e = m.energyFn(dyn, this.config.energy === 'reach-time' ? tree.ref(m.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
       np.array(new Float32Array(m.goal!)), np.array(actions).reshape([n, this.decisions, this.actionDim]));
     this.rollouts += n;
     // One predictor step per F environment steps of the horizon.
@@ -289,6 +308,7 @@ export class LatentPlanner {
   }
 
   private observe(m: Member, z: Float32Array): void {
+    m.adapter?.observe(z);
     m.history.push(z);
     if (m.history.length > (m.wm.history - 1) * this.F + 1) m.history.shift();
   }
@@ -298,7 +318,13 @@ export class LatentPlanner {
     const H = this.decisions;
     const A = this.actionDim;
     const replan = this.steps++ % chunk === 0;
-    if (!replan && this.held) return Float64Array.from(this.held);
+    if (!replan && this.held) return this.took(this.held);
+    for (const m of this.members) {
+      if (!m.adapter) continue;
+      const before = m.adapter.flops;
+      m.adapter.adapt();
+      this.flops += m.adapter.flops - before;
+    }
     const mean = Float32Array.from(this.mean);
     const std = new Float32Array(H * A).fill(this.config.initStd);
     for (let it = 0; it < iterations; it++) {
@@ -333,10 +359,24 @@ export class LatentPlanner {
     this.mean.set(mean.subarray(A));
     this.mean.fill(0, (H - 1) * A);
     this.held = Float64Array.from(mean.subarray(0, A));
-    return Float64Array.from(this.held);
+    return this.took(this.held);
+  }
+
+  /** Records the action every adapting member's episode takes next; returns a copy to execute. */
+  private took(action: Float64Array): Float64Array {
+    for (const m of this.members) m.adapter?.took(action);
+    return Float64Array.from(action);
+  }
+
+  /** Forward FLOPs of test-time adaptation so far (included in `flops`). */
+  get adaptFlops(): number {
+    return this.members.reduce((f, m) => f + (m.adapter?.flops ?? 0), 0);
   }
 
   dispose(): void {
-    for (const m of this.members) tree.dispose(m.params);
+    for (const m of this.members) {
+      m.adapter?.dispose();
+      tree.dispose(m.params);
+    }
   }
 }
