@@ -30,7 +30,7 @@ export interface AdaptConfig {
   rollout: number;
 }
 
-export const ADAPT_DEFAULTS: AdaptConfig = { steps: 0, lr: 3e-4, windows: 8, rollout: 2 };
+export const ADAPT_DEFAULTS: AdaptConfig = { steps: 0, lr: 1e-4, windows: 8, rollout: 2 };
 
 /**
  * Loss of the predictor on observed windows: a `rollout`-step autoregressive rollout from the true

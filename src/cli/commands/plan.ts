@@ -24,7 +24,7 @@ export function planCommand(program: Command): void {
     .option('--energy <e>', 'reach-time (learned time-to-reach to the goal embedding; default when the run has that head) | sum (Σ distance to the goal embedding over the plan) | min (closest the plan gets) | final (last step only)', (v: string) => { if (v !== 'sum' && v !== 'final' && v !== 'min' && v !== 'reach-time') throw oneOf('energy', v, ['reach-time', 'sum', 'min', 'final']); return v; })
     .option('--ensemble <c>', 'with several --world-model runs: max (each plan scored by its worst model, pessimistic; default) | mean — each model\'s energy divided by its energy of standing still', (v: string) => { if (v !== 'max' && v !== 'mean') throw oneOf('ensemble', v, ['max', 'mean']); return v; })
     .option('--adapt <n>', 'test-time adaptation: n gradient steps of the predictor on the episode\'s own observed transitions before each replan (reset every episode; default 0: off)', wholeNumber('--adapt'))
-    .option('--adapt-lr <x>', 'learning rate of the adaptation steps (default 3e-4)', positiveNumber('--adapt-lr'))
+    .option('--adapt-lr <x>', 'learning rate of the adaptation steps (default 1e-4, tuned on fresh training-band two-room layouts)', positiveNumber('--adapt-lr'))
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--no-baselines', 'skip the random and oracle baselines')
     .option('--workers <n>', 'worker threads for the baselines', wholeNumber('--workers', 1))
