@@ -32,6 +32,9 @@ export interface AdaptConfig {
 
 export const ADAPT_DEFAULTS: AdaptConfig = { steps: 0, lr: 1e-4, windows: 8, rollout: 2 };
 
+/** Keypoint readouts: the planner compares the keypoints of map latents. */
+const hasKeypoints = (c: WorldModelConfig) => c.latent === 'map' && c.readout === 'keypoints';
+
 /**
  * Loss of the predictor on observed windows: a `rollout`-step autoregressive rollout from the true
  * history, scored against the observed latents — the map's mean squared error plus, for keypoint
@@ -39,7 +42,7 @@ export const ADAPT_DEFAULTS: AdaptConfig = { steps: 0, lr: 1e-4, windows: 8, rol
  * Returns [total, map, keypoints].
  */
 export function adaptationLoss(c: WorldModelConfig) {
-  const keypoints = c.latent === 'map' && c.readout === 'keypoints';
+  const keypoints = hasKeypoints(c);
   return (p: PredictorParams, logBeta: A, hist: A, actions: A, targets: A): A => {
     const [b, K] = actions.shape as [number, number];
     const D = latentSize(c);
@@ -79,8 +82,8 @@ export class EpisodeAdapter {
   constructor(params: WorldModelParams, private readonly wm: WorldModelConfig, readonly config: AdaptConfig) {
     this.base = params.predictor;
     this.F = frameSkip(wm);
-    const kp = wm.latent === 'map' && wm.readout === 'keypoints';
-    this.logBeta = kp ? (params.readout as KeypointParams).logBeta : np.zeros([1]);
+    // Borrowed from the model for keypoint readouts (a placeholder otherwise, owned here).
+    this.logBeta = hasKeypoints(wm) ? (params.readout as KeypointParams).logBeta : np.zeros([1]);
     this.trainer = new Trainer<PredictorParams>(adaptationLoss(wm), copy(this.base), { optimizer: { lr: config.lr, weightDecay: 0, clipNorm: 1 } });
   }
 
@@ -151,7 +154,7 @@ export class EpisodeAdapter {
 
   dispose(): void {
     this.trainer.dispose();
-    if (!(this.wm.latent === 'map' && this.wm.readout === 'keypoints')) this.logBeta.dispose();
+    if (!hasKeypoints(this.wm)) this.logBeta.dispose();
   }
 }
 
