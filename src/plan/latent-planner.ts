@@ -274,8 +274,7 @@ export class LatentPlanner {
     for (let i = 0; i < c.history; i++) one.set(m.history[Math.max(0, last - (c.history - 1 - i) * this.F)]!, i * D);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
     // An adapting member plans with its episode's copy of the predictor.
-    const dyn: DynamicsParams = m.adapter ? { predictor: tree.ref(m.adapter.predictor), ...(m.params.readout ? { readout: tree.ref(m.params.readout) } : {}) } : dynamicsRefs(m.params);
-    const e = m.energyFn(dyn, this.config.energy === 'reach-time' ? tree.ref(m.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
+    const e = m.energyFn(dynamicsRefs(m.params, m.adapter?.predictor), this.config.energy === 'reach-time' ? tree.ref(m.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
       np.array(new Float32Array(m.goal!)), np.array(actions).reshape([n, this.decisions, this.actionDim]));
     this.rollouts += n;
     // One predictor step per F environment steps of the horizon.
@@ -366,11 +365,6 @@ export class LatentPlanner {
   private took(action: Float64Array): Float64Array {
     for (const m of this.members) m.adapter?.took(action);
     return Float64Array.from(action);
-  }
-
-  /** Forward FLOPs of test-time adaptation so far (included in `flops`). */
-  get adaptFlops(): number {
-    return this.members.reduce((f, m) => f + (m.adapter?.flops ?? 0), 0);
   }
 
   dispose(): void {

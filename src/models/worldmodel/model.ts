@@ -42,9 +42,12 @@ export type WorldModelParams = {
 /** The parameters the planner and the evaluators roll out with. */
 export type DynamicsParams = Pick<WorldModelParams, 'predictor' | 'readout'>;
 
-/** New owned references to a model's dynamics parameters (for one jit'd call to consume). */
-export function dynamicsRefs(p: WorldModelParams): DynamicsParams {
-  return p.readout ? { predictor: tree.ref(p.predictor), readout: tree.ref(p.readout) } : { predictor: tree.ref(p.predictor) };
+/**
+ * New owned references to a model's dynamics parameters (for one jit'd call to consume); `predictor`
+ * replaces the model's own (e.g. a copy adapted during an episode).
+ */
+export function dynamicsRefs(p: WorldModelParams, predictor: PredictorParams = p.predictor): DynamicsParams {
+  return p.readout ? { predictor: tree.ref(predictor), readout: tree.ref(p.readout) } : { predictor: tree.ref(predictor) };
 }
 
 const isMap = (c: WorldModelConfig) => c.latent === 'map';
