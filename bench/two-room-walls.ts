@@ -95,17 +95,24 @@ function rollout(z0: Float32Array, envActions: number[][]): Float32Array[] {
     np.array(Float32Array.from(actions.flat())).reshape([1, actions.length, config.actionDim]), config);
   return embeddings(Float32Array.from(z.dataSync() as Float32Array), actions.length);
 }
-/** Runs actions in the simulator from the scene's start; positions after each step (held at the end). */
-function simulate(seed: number, actions: number[][]): number[][] {
-  env.reset({ seed, split });
-  const out: number[][] = [];
+/**
+ * Runs actions in the simulator from the scene's start: positions after each step and the encoded
+ * planning embedding at each model-step boundary (held at the end), so the energy the model would
+ * get from a perfect predictor can be set beside the one it predicts.
+ */
+function simulate(seed: number, actions: number[][]): { pos: number[][]; emb: Float32Array[] } {
+  let obs = env.reset({ seed, split }).obs;
+  const pos: number[][] = [], emb: Float32Array[] = [];
   for (const a of actions) {
     const r = env.step(Float64Array.from(a));
-    out.push(agentOf(r.obs));
+    obs = r.obs;
+    pos.push(agentOf(obs));
+    if (pos.length % F === 0) emb.push(embeddings(latentOf(obs), 1)[0]!);
     if (r.terminated || r.truncated) break;
   }
-  while (out.length < actions.length) out.push(out[out.length - 1]!);
-  return out;
+  while (pos.length < actions.length) pos.push(pos[pos.length - 1]!);
+  while (emb.length < Math.floor(actions.length / F)) emb.push(emb[emb.length - 1] ?? embeddings(latentOf(obs), 1)[0]!);
+  return { pos, emb };
 }
 
 // Probe: encoded frames of 30 other training scenes (expert steps alternating with random ones).
@@ -212,22 +219,23 @@ for (let seed = firstSeed; scenes.length < wanted && seed < firstSeed + 20 * wan
   leaks.push(...leakSteps(seed, straightActs, s), ...leakSteps(seed, expertActs, s));
   const row: Record<string, unknown> = { seed };
   for (const [name, acts] of [['straight', straightActs], ['expert', expertActs]] as const) {
-    const truth = simulate(seed, acts), pred = rollout(z0, acts);
+    const sim = simulate(seed, acts), truth = sim.pos, pred = rollout(z0, acts);
     const decoded = pred.map((e) => probe(e));
     row[name] = {
       error_m: stepsAt.map((k) => dist(decoded[k / F - 1]!, truth[k - 1]!)),
       crosses_predicted: decoded.some((p) => side(p[0]!) !== side(s.start[0])),
       crosses_true: truth.some((p) => side(p[0]!) !== side(s.start[0])),
       energy: closest(pred, goal),
+      true_energy: closest(sim.emb, goal),
     };
   }
   scenes.push(row);
   if (!o.json) {
-    const f = (x: unknown) => { const r = x as { error_m: number[]; crosses_predicted: boolean; crosses_true: boolean; energy: number }; return `error ${r.error_m.map((v) => v.toFixed(2)).join('/')} m, crosses ${r.crosses_predicted ? 'yes' : 'no'} (true ${r.crosses_true ? 'yes' : 'no'}), energy ${r.energy.toFixed(2)}`; };
+    const f = (x: unknown) => { const r = x as Part; return `error ${r.error_m.map((v) => v.toFixed(2)).join('/')} m, crosses ${r.crosses_predicted ? 'yes' : 'no'} (true ${r.crosses_true ? 'yes' : 'no'}), energy ${r.energy.toFixed(2)} (true ${r.true_energy.toFixed(2)})`; };
     console.log(`seed ${seed}: straight ${f(row.straight)} | expert ${f(row.expert)}`);
   }
 }
-type Part = { error_m: number[]; crosses_predicted: boolean; crosses_true: boolean; energy: number };
+type Part = { error_m: number[]; crosses_predicted: boolean; crosses_true: boolean; energy: number; true_energy: number };
 const part = (r: Record<string, unknown>, n: string) => r[n] as Part;
 const mean = (f: (r: Record<string, unknown>) => number) => scenes.reduce((a, r) => a + f(r), 0) / scenes.length;
 /**
@@ -275,9 +283,12 @@ const summary = {
   map_structure_auc: mapStructureAuc(),
   straight_crosses_wall_in_prediction_only: scenes.filter((r) => part(r, 'straight').crosses_predicted && !part(r, 'straight').crosses_true).length,
   prefers_expert: scenes.filter((r) => part(r, 'expert').energy < part(r, 'straight').energy).length,
+  // The same choice made on encoded true frames: what a perfect predictor would prefer.
+  true_prefers_expert: scenes.filter((r) => part(r, 'expert').true_energy < part(r, 'straight').true_energy).length,
+  agrees_with_truth: scenes.filter((r) => (part(r, 'expert').energy < part(r, 'straight').energy) === (part(r, 'expert').true_energy < part(r, 'straight').true_energy)).length,
   mean_error_m: Object.fromEntries(['straight', 'expert'].map((n) => [n, [0, 1, 2].map((i) => mean((r) => part(r, n).error_m[i]!))])),
   steps_at: stepsAt,
 };
 env.close();
 if (o.json) console.log(JSON.stringify({ ...summary, per_scene: scenes }));
-else console.log(`${summary.scenes} cross-room scenes: predicted straight path crosses the wall (simulator: blocked) in ${summary.straight_crosses_wall_in_prediction_only}; energy prefers the expert's path in ${summary.prefers_expert}; mean decoded-position error at steps ${summary.steps_at.join('/')}: straight ${summary.mean_error_m.straight!.map((v) => v.toFixed(2)).join('/')} m, expert ${summary.mean_error_m.expert!.map((v) => v.toFixed(2)).join('/')} m; one model step toward the wall moves the predicted agent ${summary.one_step_leak.blocked.predicted_over_commanded.toFixed(2)} of the commanded move where the wall stops it (${summary.one_step_leak.blocked.steps} steps, true ${summary.one_step_leak.blocked.true_over_commanded.toFixed(2)}) and ${summary.one_step_leak.free.predicted_over_commanded.toFixed(2)} on free steps (${summary.one_step_leak.free.steps}, true ${summary.one_step_leak.free.true_over_commanded.toFixed(2)})${summary.map_structure_auc ? `; map shows the wall / door with per-cell probe AUC ${summary.map_structure_auc.wall.toFixed(3)} / ${summary.map_structure_auc.door.toFixed(3)}` : ''}`);
+else console.log(`${summary.scenes} cross-room scenes: predicted straight path crosses the wall (simulator: blocked) in ${summary.straight_crosses_wall_in_prediction_only}; energy prefers the expert's path in ${summary.prefers_expert} (on encoded true frames: ${summary.true_prefers_expert}; same choice as the true frames in ${summary.agrees_with_truth}); mean decoded-position error at steps ${summary.steps_at.join('/')}: straight ${summary.mean_error_m.straight!.map((v) => v.toFixed(2)).join('/')} m, expert ${summary.mean_error_m.expert!.map((v) => v.toFixed(2)).join('/')} m; one model step toward the wall moves the predicted agent ${summary.one_step_leak.blocked.predicted_over_commanded.toFixed(2)} of the commanded move where the wall stops it (${summary.one_step_leak.blocked.steps} steps, true ${summary.one_step_leak.blocked.true_over_commanded.toFixed(2)}) and ${summary.one_step_leak.free.predicted_over_commanded.toFixed(2)} on free steps (${summary.one_step_leak.free.steps}, true ${summary.one_step_leak.free.true_over_commanded.toFixed(2)})${summary.map_structure_auc ? `; map shows the wall / door with per-cell probe AUC ${summary.map_structure_auc.wall.toFixed(3)} / ${summary.map_structure_auc.door.toFixed(3)}` : ''}`);

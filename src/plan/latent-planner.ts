@@ -55,7 +55,23 @@ export interface PlannerConfig {
    * predictor on this episode's observed transitions (0: off, the default). Reset every episode.
    */
   adapt: AdaptConfig;
+  /**
+   * Revisit cost: `weight` × the mean over the plan of Σ over this episode's observed embeddings of
+   * exp(−‖ẑ_h − z_seen‖² / 2·width²), a visitation density in the planning embedding (0: off, the
+   * default). Where the model wrongly predicts progress (pushing on into a wall it leaks through),
+   * the agent stays put, the density there grows with every step it stays, and plans that leave
+   * the visited region win. `width` is in embedding units (about one step's move in two-room).
+   */
+  revisit: RevisitConfig;
 }
+
+export interface RevisitConfig {
+  weight: number;
+  width: number;
+}
+
+/** Observed embeddings the revisit cost remembers (the most recent; a fixed size keeps one compiled energy). */
+export const REVISIT_MEMORY = 128;
 
 export type EnsembleCombine = 'max' | 'mean';
 
@@ -71,7 +87,7 @@ export function hasReachTime(wm: WorldModelConfig): boolean {
   return (wm.weights.reachTime ?? 0) > 0;
 }
 
-export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum', ensemble: 'max', adapt: ADAPT_DEFAULTS };
+export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum', ensemble: 'max', adapt: ADAPT_DEFAULTS, revisit: { weight: 0, width: 0.75 } };
 
 /**
  * Ensemble energies: each member's row holds N plans' energies and, last, the energy of the
@@ -93,7 +109,7 @@ export function combineEnergies(rows: Float32Array[], mode: EnsembleCombine): Fl
   return out;
 }
 
-type EnergyFn = (p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => A;
+type EnergyFn = (p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A, seen: A, seenMask: A) => A;
 
 /** One world model inside the planner: its encoder, jitted energy and its own latent history and goal. */
 interface Member {
@@ -106,6 +122,8 @@ interface Member {
   goal: Float32Array | undefined;
   /** Test-time adaptation of this member's predictor (config.adapt.steps > 0). */
   adapter: EpisodeAdapter | undefined;
+  /** This episode's observed latents for the revisit cost (the last REVISIT_MEMORY; empty when it is off). */
+  seen: Float32Array[];
 }
 
 export class LatentPlanner {
@@ -158,7 +176,10 @@ export class LatentPlanner {
     // Default energy: the learned time-to-reach when every model was trained with it.
     // A frame-skip model steps F environment steps at a time: plans hold each action for F steps by default.
     const F = frameSkip(wm);
-    const out: PlannerConfig = { ...PLANNER_DEFAULTS, energy: models.every((m) => hasReachTime(m.config)) ? 'reach-time' : 'sum', chunk: F, ...config, adapt: { ...ADAPT_DEFAULTS, ...config.adapt } };
+    const out: PlannerConfig = { ...PLANNER_DEFAULTS, energy: models.every((m) => hasReachTime(m.config)) ? 'reach-time' : 'sum', chunk: F, ...config, adapt: { ...ADAPT_DEFAULTS, ...config.adapt }, revisit: { ...PLANNER_DEFAULTS.revisit, ...config.revisit } };
+    const rv = out.revisit;
+    if (!(rv.weight >= 0 && Number.isFinite(rv.weight))) throw new InputError(`revisit weight must be a number ≥ 0 (got ${rv.weight})`);
+    if (!(rv.width > 0 && Number.isFinite(rv.width))) throw new InputError(`revisit width must be a positive number (got ${rv.width})`);
     const ad = out.adapt;
     if (!(Number.isInteger(ad.steps) && ad.steps >= 0)) throw new InputError(`adaptation steps must be a whole number ≥ 0 (got ${ad.steps})`);
     if (!(ad.lr > 0 && Number.isFinite(ad.lr))) throw new InputError(`adaptation learning rate must be a positive number (got ${ad.lr})`);
@@ -175,7 +196,7 @@ export class LatentPlanner {
 
   private member(m: PlannerModel): Member {
     const adapter = this.config.adapt.steps > 0 ? new EpisodeAdapter(m.params, m.config, this.config.adapt) : undefined;
-    return { params: m.params, wm: m.config, encodeFrames: frameEncoder(m.params, m.config), energyFn: this.energyFunction(m.config), history: [], goal: undefined, adapter };
+    return { params: m.params, wm: m.config, encodeFrames: frameEncoder(m.params, m.config), energyFn: this.energyFunction(m.config), history: [], goal: undefined, adapter, seen: [] };
   }
 
   private energyFunction(wm: WorldModelConfig): EnergyFn {
@@ -185,7 +206,8 @@ export class LatentPlanner {
     const finalOnly = this.config.energy === 'final';
     const minOnly = this.config.energy === 'min';
     const learned = this.config.energy === 'reach-time';
-    return jit((p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A) => {
+    const { weight: revisitWeight, width } = this.config.revisit;
+    return jit((p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A, seen: A, seenMask: A) => {
       // hist [N, history, D], actions [N, H, A], goal [D] → energy [N]; distances between
       // planning embeddings (the readout of 'map' latents).
       const D = latentSize(wm), d = wm.latentDim;
@@ -195,10 +217,25 @@ export class LatentPlanner {
       let closest: A | undefined;
       const n = hist.shape[0]!;
       const g = np.broadcastTo(readout(ro(), goal.reshape([1, D]), wm), [n, d]);
+      // Revisit cost: the seen embeddings [V, d] (padding rows masked out), their squared norms.
+      let seenE: A | undefined, seenSq: A | undefined, revisit: A | undefined;
+      if (revisitWeight > 0) {
+        seenE = readout(ro(), seen, wm);
+        seenSq = np.square(seenE.ref).sum(-1).reshape([1, -1]);
+      } else {
+        seen.dispose();
+        seenMask.dispose();
+      }
       for (let k = 0; k < H; k++) {
         const last = k === H - 1;
         const z = predict(tree.ref(p.predictor), h.ref, actions.ref.slice([], Math.floor(k / chunk), []), wm);
         const e = readout(ro(), z.ref, wm);
+        if (seenE) {
+          // ‖e − s‖² = ‖e‖² + ‖s‖² − 2·e·s for every plan × seen pair [N, V].
+          const sq = np.square(e.ref).sum(-1).reshape([n, 1]).add(seenSq!.ref).sub(np.matmul(e.ref, seenE.ref.transpose()).mul(2));
+          const density = np.exp(np.maximum(sq, 0).mul(-1 / (2 * width * width))).mul(seenMask.ref.reshape([1, -1])).sum(-1);
+          revisit = revisit ? revisit.add(density) : density;
+        }
         let dist = learned
           ? reachTime((last ? rt : tree.ref(rt)) as ReachTimeParams, e, g.ref)
           : np.sqrt(np.square(e.sub(g.ref)).sum(-1).add(1e-8));
@@ -212,7 +249,10 @@ export class LatentPlanner {
       actions.dispose();
       tree.dispose(p);
       if (!learned) tree.dispose(rt);
-      return minOnly ? closest!.add(energy!.mul(0.01 / H)) : energy!;
+      const out = minOnly ? closest!.add(energy!.mul(0.01 / H)) : energy!;
+      if (!seenE) return out;
+      tree.dispose([seenE, seenSq!, seenMask]);
+      return out.add(revisit!.mul(revisitWeight / H));
     }) as never;
   }
 
@@ -251,6 +291,7 @@ export class LatentPlanner {
   private start(seed: number): void {
     for (const m of this.members) {
       m.history = [];
+      m.seen = [];
       m.adapter?.reset(seed);
     }
     this.steps = 0;
@@ -274,11 +315,14 @@ export class LatentPlanner {
     for (let i = 0; i < c.history; i++) one.set(m.history[Math.max(0, last - (c.history - 1 - i) * this.F)]!, i * D);
     for (let k = 0; k < n; k++) hist.set(one, k * one.length);
     // An adapting member plans with its episode's copy of the predictor.
+    const V = m.seen.length ? REVISIT_MEMORY : 1;
+    const seen = new Float32Array(V * D), mask = new Float32Array(V);
+    m.seen.forEach((z, i) => { seen.set(z, i * D); mask[i] = 1; });
     const e = m.energyFn(dynamicsRefs(m.params, m.adapter?.predictor), this.config.energy === 'reach-time' ? tree.ref(m.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
-      np.array(new Float32Array(m.goal!)), np.array(actions).reshape([n, this.decisions, this.actionDim]));
+      np.array(new Float32Array(m.goal!)), np.array(actions).reshape([n, this.decisions, this.actionDim]), np.array(seen).reshape([V, D]), np.array(mask));
     this.rollouts += n;
     // One predictor step per F environment steps of the horizon.
-    this.flops += Math.ceil(this.config.horizon / this.F) * predictorFlops(c, n);
+    this.flops += Math.ceil(this.config.horizon / this.F) * (predictorFlops(c, n) + (m.seen.length ? 3 * n * REVISIT_MEMORY * c.latentDim : 0));
     return Float32Array.from(e.dataSync() as Float32Array);
   }
 
@@ -310,6 +354,10 @@ export class LatentPlanner {
     m.adapter?.observe(z);
     m.history.push(z);
     if (m.history.length > (m.wm.history - 1) * this.F + 1) m.history.shift();
+    if (this.config.revisit.weight > 0) {
+      m.seen.push(z);
+      if (m.seen.length > REVISIT_MEMORY) m.seen.shift();
+    }
   }
 
   private plan(): Float64Array {

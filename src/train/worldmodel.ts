@@ -173,12 +173,13 @@ function setMapSize(config: WorldModelConfig, size: number, latent: string): voi
 }
 
 /** The training settings config.json records, which a resumed run keeps. */
-interface SavedTraining { steps: number; batch: number; lr: number; seed: number; stall_oversample?: { copies: number }; hue_jitter?: number; shift_jitter?: number; shift_jitter_from?: number }
+interface SavedTraining { steps: number; batch: number; lr: number; seed: number; stall_oversample?: { copies: number }; hue_jitter?: number; shift_jitter?: number; shift_jitter_from?: number; rollout_schedule?: { from: number; steps: number }[] }
 
 /**
  * A resumed run continues as it was started (batch, learning rate, seed, stall oversampling, hue
  * and shift jitter from config.json), so re-running without the original flags cannot silently change it; a flag that
- * contradicts the saved value is refused. --steps alone may change: it extends the run.
+ * contradicts the saved value is refused. --steps may change (it extends the run), and so may
+ * --rollout-steps (a rollout curriculum; see trainWorldModel).
  */
 function resumedSettings(o: TrainWorldModelOptions, t: SavedTraining): { seed: number; hp: typeof WM_DEFAULTS; stallOversample: number | undefined; hueJitter: number; shiftJitter: number; shiftJitterFrom: number } {
   const was = t.stall_oversample?.copies ?? 1;
@@ -202,7 +203,17 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   if (saved) {
     config = saved.model;
     // --steps may extend (or shorten) a resumed run; the next resume keeps the new length.
-    if (hp.steps !== saved.training.steps) writeFileSync(paths.config, JSON.stringify({ ...saved, training: { ...saved.training, steps: hp.steps } }, null, 2));
+    let training = hp.steps !== saved.training.steps ? { ...saved.training, steps: hp.steps } : null;
+    // --rollout-steps may lengthen (or shorten) the rollout loss from the checkpoint's step on: a
+    // curriculum (short rollouts while the encoder forms, long ones to finish) without new
+    // parameters. config.json keeps the new length and when each length started.
+    if (o.rolloutSteps !== undefined && o.rolloutSteps !== config.rolloutSteps) {
+      const at = loadCheckpoint(paths.checkpoint).meta.step;
+      const schedule = saved.training.rollout_schedule ?? [{ from: 0, steps: config.rolloutSteps }];
+      config = { ...config, rolloutSteps: o.rolloutSteps };
+      training = { ...(training ?? saved.training), rollout_schedule: [...schedule, { from: at, steps: o.rolloutSteps }] };
+    }
+    if (training) writeFileSync(paths.config, JSON.stringify({ model: config, training }, null, 2));
   } else {
     const img = ds.features['observation.images.top'] ?? Object.values(ds.features).find((f) => f.dtype === 'image' || f.dtype === 'video');
     if (!img) throw new InputError(`dataset ${o.data} has no camera images`, 'collect with a world that has a camera');

@@ -26,7 +26,7 @@ export function trainCommand(program: Command): void {
     .option('--idm-warmup <n>', 'train the inverse-dynamics loss alone for the first n steps (lets an images-only encoder find a small agent first)', wholeNumber('--idm-warmup', 0))
     .option('--idm-ramp <n>', 'after --idm-warmup, ramp the other loss terms in linearly over n steps instead of all at once', wholeNumber('--idm-ramp', 1))
     .option('--target-stopgrad', 'stop-gradient on the prediction targets: the encoder learns from prediction only through the predictor\'s inputs (it cannot drop a hard-to-predict agent to make targets easy)')
-    .option('--rollout-steps <n>', 'steps of the autoregressive rollout loss (longer: rollouts that hold up over a planning horizon, at more compute per step)', wholeNumber('--rollout-steps', 1))
+    .option('--rollout-steps <n>', 'steps of the autoregressive rollout loss (longer: rollouts that hold up over a planning horizon, at more compute per step; on a resumed run: the length from its checkpoint on, a curriculum)', wholeNumber('--rollout-steps', 1))
     .option('--plan-rollout <w>', 'keypoint readouts: weight of a rollout loss on the planning embedding that trains the predictor only (rollouts keep up with the agent)', nonNegativeNumber('--plan-rollout'))
     .option('--plan-rollout-weighting <w>', 'uniform | motion (weigh each keypoint by how much it moves in the data)', (v: string) => { if (v !== 'uniform' && v !== 'motion') throw oneOf('plan-rollout weighting', v, ['uniform', 'motion']); return v; })
     .option('--plan-rollout-input-grad', 'let the plan-rollout term train the encoder through the predictor\'s inputs (walls that stop the agent must show in the map)')
