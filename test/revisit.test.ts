@@ -52,14 +52,14 @@ test('revisit cost: an agent stuck where the model predicts progress leaves for 
   assert.ok(sideways(plain) < 0.4, `and barely moves sideways: mean |a_y| ${sideways(plain)} over steps 6–11`);
   // With it: the first step still pushes, but once the agent has stayed put the push's predicted
   // embeddings lie in a dense visited region, and a sideways move (off the visited spot) wins.
-  const revisit = stuckEpisode({ revisit: { weight: 1, width: 0.75 } }, 12);
+  const revisit = stuckEpisode({ revisit: { weight: 1, width: 0.75, surprise: false } }, 12);
   assert.ok(revisit[0]![0]! > 0.5 && Math.abs(revisit[0]![1]!) < 0.5, `one visit: still pushes first (${revisit[0]})`);
   assert.ok(sideways(revisit) > 0.8, `after being stuck it moves sideways: mean |a_y| ${sideways(revisit)} over steps 6–11 (${JSON.stringify(revisit)})`);
   // Weight 0 is the plain planner, bit for bit; the cost is deterministic per seed.
-  assert.deepEqual(stuckEpisode({ revisit: { weight: 0, width: 0.75 } }, 12), plain, 'weight 0 plans like no revisit cost');
-  assert.deepEqual(stuckEpisode({ revisit: { weight: 1, width: 0.75 } }, 12), revisit, 'same seed, same actions');
+  assert.deepEqual(stuckEpisode({ revisit: { weight: 0, width: 0.75, surprise: false } }, 12), plain, 'weight 0 plans like no revisit cost');
+  assert.deepEqual(stuckEpisode({ revisit: { weight: 1, width: 0.75, surprise: false } }, 12), revisit, 'same seed, same actions');
   // Each episode starts with an empty memory: a second episode pushes first again.
-  const planner = new LatentPlanner(leakyWallModel(), c, { horizon: 6, samples: 64, iterations: 3, elites: 8, energy: 'sum', revisit: { weight: 1, width: 0.75 } });
+  const planner = new LatentPlanner(leakyWallModel(), c, { horizon: 6, samples: 64, iterations: 3, elites: 8, energy: 'sum', revisit: { weight: 1, width: 0.75, surprise: false } });
   for (const ep of [0, 1]) {
     planner.reset(Float32Array.from([3, 0, 0, 0]), 1);
     const acts: number[][] = [];
@@ -69,9 +69,36 @@ test('revisit cost: an agent stuck where the model predicts progress leaves for 
   planner.dispose();
 });
 
+test('revisit cost by surprise: counts where the model predicted more motion than happened, not where the agent moved as predicted', () => {
+  const config = { horizon: 6, samples: 64, iterations: 3, elites: 8, energy: 'sum' as const, revisit: { weight: 1, width: 0.75, surprise: true } };
+  // Stuck: the model predicts every push moves the agent; it never does.
+  const stuck = new LatentPlanner(leakyWallModel(), c, config);
+  stuck.reset(Float32Array.from([3, 0, 0, 0]), 1);
+  for (let t = 0; t < 12; t++) stuck.act(new Float32Array(4));
+  const stuckCounts = stuck.revisitCounts;
+  assert.deepEqual(stuckCounts.slice(0, 2), [0, 0], 'nothing to be surprised by before a full history');
+  assert.ok(stuckCounts.slice(2).every((w) => w > 0.1), `stuck: every later observation counts (${stuckCounts})`);
+  // As predicted: each observation is where the model said the last action would take the agent.
+  const free = new LatentPlanner(leakyWallModel(), c, config);
+  free.reset(Float32Array.from([3, 0, 0, 0]), 1);
+  const z = new Float32Array(4);
+  for (let t = 0; t < 12; t++) {
+    const [ax, ay] = free.act(Float32Array.from(z));
+    z[0]! += 0.15 * ax!;
+    z[1]! += 0.5 * ay!;
+  }
+  assert.ok(free.revisitCounts.every((w) => w < 0.02), `moving as predicted counts for nothing (${free.revisitCounts})`);
+  // The surprise-weighted cost still frees the stuck agent: it ends up moving sideways. (Here a
+  // push is predicted to move 0.15, a fifth of a width, so each stuck step counts ~0.2, not 1.)
+  const late = stuckEpisode({ ...config, revisit: { ...config.revisit, weight: 5 } }, 12).slice(6);
+  assert.ok(late.reduce((a, [, ay]) => a + Math.abs(ay!), 0) / late.length > 0.6, `stuck agent moves sideways: ${JSON.stringify(late)}`);
+  stuck.dispose();
+  free.dispose();
+});
+
 test('revisit cost: bad settings are refused', () => {
   const p = initWorldModel(c, 1);
-  assert.throws(() => new LatentPlanner(p, c, { revisit: { weight: -1, width: 0.75 } }), /revisit weight must be a number ≥ 0/);
-  assert.throws(() => new LatentPlanner(p, c, { revisit: { weight: 0.1, width: 0 } }), /revisit width must be a positive number/);
+  assert.throws(() => new LatentPlanner(p, c, { revisit: { weight: -1, width: 0.75, surprise: false } }), /revisit weight must be a number ≥ 0/);
+  assert.throws(() => new LatentPlanner(p, c, { revisit: { weight: 0.1, width: 0, surprise: false } }), /revisit width must be a positive number/);
   tree.dispose(p);
 });

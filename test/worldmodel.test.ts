@@ -576,11 +576,11 @@ test('train world-model → resume → eval world-model → plan: end to end on 
   const m4 = readFileSync(join(run4, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(m4.every((m) => Number.isFinite(m.total) && m.idm > 0), 'finite losses, inverse dynamics trained');
   // Test-time adaptation from the CLI: two gradient steps per replan, recorded in the planner config.
-  r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--adapt', '2', '--adapt-lr', '1e-3', '--revisit', '0.1', '--no-baselines', '--json');
+  r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--horizon', '4', '--chunk', '2', '--energy', 'min', '--samples', '8', '--iterations', '1', '--adapt', '2', '--adapt-lr', '1e-3', '--revisit', '0.1', '--revisit-surprise', '--no-baselines', '--json');
   assert.equal(r.code, 0, r.stderr);
   const p4 = JSON.parse(r.stdout);
   assert.deepEqual([p4.planner.chunk, p4.planner.energy, p4.planner.adapt.steps, p4.planner.adapt.lr], [2, 'min', 2, 1e-3]);
-  assert.deepEqual(p4.planner.revisit, { weight: 0.1, width: 0.75 }, 'the revisit cost is recorded with its default width');
+  assert.deepEqual(p4.planner.revisit, { weight: 0.1, width: 0.75, surprise: true }, 'the revisit cost is recorded with its default width');
   r = umwelt('plan', '--world-model', run4, '--world', 'two-room', '--episodes', '1', '--revisit-width', '0.5', '--no-baselines');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^error: --revisit-width needs --revisit W/);

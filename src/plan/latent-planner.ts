@@ -68,6 +68,13 @@ export interface PlannerConfig {
 export interface RevisitConfig {
   weight: number;
   width: number;
+  /**
+   * Count each observed embedding by the model's surprise there instead of 1: how much further the
+   * model predicted the last model step would move the embedding than it did, in widths, clipped
+   * to [0, 1]. The cost then repels only from where the model is wrong (a wall it lets the agent
+   * through), not from where the agent went as predicted or hovers by choice (near the goal).
+   */
+  surprise: boolean;
 }
 
 /** Observed embeddings the revisit cost remembers (the most recent; a fixed size keeps one compiled energy). */
@@ -87,7 +94,7 @@ export function hasReachTime(wm: WorldModelConfig): boolean {
   return (wm.weights.reachTime ?? 0) > 0;
 }
 
-export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum', ensemble: 'max', adapt: ADAPT_DEFAULTS, revisit: { weight: 0, width: 0.75 } };
+export const PLANNER_DEFAULTS: PlannerConfig = { method: 'cem', horizon: 12, samples: 256, iterations: 4, elites: 24, temperature: 0.05, initStd: 0.8, minStd: 0.05, chunk: 1, energy: 'sum', ensemble: 'max', adapt: ADAPT_DEFAULTS, revisit: { weight: 0, width: 0.75, surprise: false } };
 
 /**
  * Ensemble energies: each member's row holds N plans' energies and, last, the energy of the
@@ -110,6 +117,8 @@ export function combineEnergies(rows: Float32Array[], mode: EnsembleCombine): Fl
 }
 
 type EnergyFn = (p: DynamicsParams, rt: ReachTimeParams | [], hist: A, goal: A, actions: A, seen: A, seenMask: A) => A;
+/** One model step from hist [1, history, D] with action [1, A]: [predicted move, observed move] of the embedding to `now` [1, D]. */
+type SurpriseFn = (p: DynamicsParams, hist: A, action: A, now: A) => A;
 
 /** One world model inside the planner: its encoder, jitted energy and its own latent history and goal. */
 interface Member {
@@ -124,6 +133,9 @@ interface Member {
   adapter: EpisodeAdapter | undefined;
   /** This episode's observed latents for the revisit cost (the last REVISIT_MEMORY; empty when it is off). */
   seen: Float32Array[];
+  /** Each seen latent's count in the density: 1, or the model's surprise there (`revisit.surprise`). */
+  seenWeight: number[];
+  surpriseFn: SurpriseFn | undefined;
 }
 
 export class LatentPlanner {
@@ -137,6 +149,8 @@ export class LatentPlanner {
   /** Steps taken this episode, and the action being held until its chunk ends. */
   private steps = 0;
   private held: Float64Array | undefined;
+  /** Actions taken this episode (the revisit cost's surprise needs the last model step's). */
+  private taken: Float64Array[] = [];
   /** Latent rollouts evaluated so far, summed over members. */
   rollouts = 0;
   /** Forward FLOPs spent so far: every frame encoded and every predictor step, over all members. */
@@ -196,7 +210,20 @@ export class LatentPlanner {
 
   private member(m: PlannerModel): Member {
     const adapter = this.config.adapt.steps > 0 ? new EpisodeAdapter(m.params, m.config, this.config.adapt) : undefined;
-    return { params: m.params, wm: m.config, encodeFrames: frameEncoder(m.params, m.config), energyFn: this.energyFunction(m.config), history: [], goal: undefined, adapter, seen: [] };
+    return { params: m.params, wm: m.config, encodeFrames: frameEncoder(m.params, m.config), energyFn: this.energyFunction(m.config), history: [], goal: undefined, adapter, seen: [], seenWeight: [],
+      surpriseFn: this.config.revisit.weight > 0 && this.config.revisit.surprise ? this.surpriseFunction(m.config) : undefined };
+  }
+
+  private surpriseFunction(wm: WorldModelConfig): SurpriseFn {
+    return jit((p: DynamicsParams, hist: A, action: A, now: A) => {
+      const ro = () => (p.readout ? tree.ref(p.readout) : undefined);
+      const last = readout(ro(), hist.ref.slice([], wm.history - 1, []), wm);
+      const predicted = readout(ro(), predict(tree.ref(p.predictor), hist, action, wm), wm);
+      const observed = readout(ro(), now, wm);
+      tree.dispose(p);
+      const dist = (a: A, b: A) => np.sqrt(np.square(a.sub(b)).sum(-1).add(1e-8)).reshape([1]);
+      return np.concatenate([dist(predicted, last.ref), dist(observed, last)]);
+    }) as never;
   }
 
   private energyFunction(wm: WorldModelConfig): EnergyFn {
@@ -292,9 +319,11 @@ export class LatentPlanner {
     for (const m of this.members) {
       m.history = [];
       m.seen = [];
+      m.seenWeight = [];
       m.adapter?.reset(seed);
     }
     this.steps = 0;
+    this.taken = [];
     this.held = undefined;
     this.mean.fill(0);
     this.rng = new Rng(seed, 'planner');
@@ -317,7 +346,7 @@ export class LatentPlanner {
     // An adapting member plans with its episode's copy of the predictor.
     const V = m.seen.length ? REVISIT_MEMORY : 1;
     const seen = new Float32Array(V * D), mask = new Float32Array(V);
-    m.seen.forEach((z, i) => { seen.set(z, i * D); mask[i] = 1; });
+    m.seen.forEach((z, i) => { seen.set(z, i * D); mask[i] = m.seenWeight[i]!; });
     const e = m.energyFn(dynamicsRefs(m.params, m.adapter?.predictor), this.config.energy === 'reach-time' ? tree.ref(m.params.reachTime) : [], np.array(hist).reshape([n, c.history, D]),
       np.array(new Float32Array(m.goal!)), np.array(actions).reshape([n, this.decisions, this.actionDim]), np.array(seen).reshape([V, D]), np.array(mask));
     this.rollouts += n;
@@ -356,7 +385,11 @@ export class LatentPlanner {
     if (m.history.length > (m.wm.history - 1) * this.F + 1) m.history.shift();
     if (this.config.revisit.weight > 0) {
       m.seen.push(z);
-      if (m.seen.length > REVISIT_MEMORY) m.seen.shift();
+      m.seenWeight.push(m.surpriseFn ? this.surprise(m) : 1);
+      if (m.seen.length > REVISIT_MEMORY) {
+        m.seen.shift();
+        m.seenWeight.shift();
+      }
     }
   }
 
@@ -409,8 +442,32 @@ export class LatentPlanner {
     return this.took(this.held);
   }
 
+  /**
+   * The model's surprise at the latest seen latent: the last model step (history ending F frames
+   * back, the mean of the F actions since) predicted a move of the embedding; how much of it did
+   * not happen, in widths, clipped to [0, 1]. 0 until a full history has been seen.
+   */
+  private surprise(m: Member): number {
+    const c = m.wm, F = this.F, i = m.seen.length - 1, D = latentSize(c);
+    if (i < c.history * F || this.taken.length < F) return 0;
+    const hist = new Float32Array(c.history * D);
+    for (let k = 0; k < c.history; k++) hist.set(m.seen[i - (c.history - k) * F]!, k * D);
+    const action = new Float32Array(this.actionDim);
+    for (const a of this.taken.slice(-F)) a.forEach((v, j) => { action[j]! += v / F; });
+    const r = m.surpriseFn!(dynamicsRefs(m.params, m.adapter?.predictor), np.array(hist).reshape([1, c.history, D]), np.array(action).reshape([1, this.actionDim]), np.array(new Float32Array(m.seen[i]!)).reshape([1, D]));
+    this.flops += predictorFlops(c, 1);
+    const [predicted, observed] = r.dataSync() as Float32Array;
+    return Math.min(1, Math.max(0, (predicted! - observed!) / this.config.revisit.width));
+  }
+
+  /** Each remembered observation's count in the revisit density (member 0), oldest first: for tests and diagnostics. */
+  get revisitCounts(): number[] {
+    return [...this.members[0]!.seenWeight];
+  }
+
   /** Records the action every adapting member's episode takes next; returns a copy to execute. */
   private took(action: Float64Array): Float64Array {
+    if (this.config.revisit.surprise) this.taken.push(Float64Array.from(action));
     for (const m of this.members) m.adapter?.took(action);
     return Float64Array.from(action);
   }

@@ -27,18 +27,21 @@ export function planCommand(program: Command): void {
     .option('--adapt-lr <x>', 'learning rate of the adaptation steps (default 1e-4, tuned on fresh training-band two-room layouts)', positiveNumber('--adapt-lr'))
     .option('--revisit <w>', 'revisit cost: weight of a penalty on plans that return to embeddings this episode has already observed (escapes spots the model wrongly predicts progress from; default 0: off)', nonNegativeNumber('--revisit'))
     .option('--revisit-width <s>', 'width of the revisit cost\'s kernel, in embedding units (default 0.75)', positiveNumber('--revisit-width'))
+    .option('--revisit-surprise', 'count each observed embedding in the revisit cost by the model\'s surprise there (predicted minus observed move), so it repels only from where the model is wrong')
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--no-baselines', 'skip the random and oracle baselines')
     .option('--workers <n>', 'worker threads for the baselines', wholeNumber('--workers', 1))
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; chunk?: number; energy?: PlannerEnergy; ensemble?: EnsembleCombine; adapt?: number; adaptLr?: number; revisit?: number; revisitWidth?: number; device: string; baselines: boolean; workers?: number; json?: boolean }) => {
+    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; chunk?: number; energy?: PlannerEnergy; ensemble?: EnsembleCombine; adapt?: number; adaptLr?: number; revisit?: number; revisitWidth?: number; revisitSurprise?: boolean; device: string; baselines: boolean; workers?: number; json?: boolean }) => {
       const world = getWorld(o.world);
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       const bar = progress(`plan ${world.name}`, o.episodes * (o.baselines ? 3 : 1));
       const planner = { method: o.method, ...(o.energy ? { energy: o.energy } : {}), ...(o.horizon ? { horizon: o.horizon } : {}), ...(o.samples ? { samples: o.samples } : {}), ...(o.iterations ? { iterations: o.iterations } : {}), ...(o.chunk ? { chunk: o.chunk } : {}), ...(o.ensemble ? { ensemble: o.ensemble } : {}),
-        ...(o.revisit !== undefined ? { revisit: { ...PLANNER_DEFAULTS.revisit, weight: o.revisit, ...(o.revisitWidth !== undefined ? { width: o.revisitWidth } : {}) } } : {}),
+        ...(o.revisit !== undefined ? { revisit: { ...PLANNER_DEFAULTS.revisit, weight: o.revisit, ...(o.revisitWidth !== undefined ? { width: o.revisitWidth } : {}), ...(o.revisitSurprise ? { surprise: true } : {}) } } : {}),
         ...(o.adapt !== undefined || o.adaptLr !== undefined ? { adapt: { ...ADAPT_DEFAULTS, ...(o.adapt !== undefined ? { steps: o.adapt } : {}), ...(o.adaptLr !== undefined ? { lr: o.adaptLr } : {}) } } : {}) };
-      if (o.revisitWidth !== undefined && !o.revisit) throw new InputError('--revisit-width needs --revisit W (the cost\'s weight)', 'add --revisit 0.1, say');
+      for (const [flag, given] of [['--revisit-width', o.revisitWidth !== undefined], ['--revisit-surprise', o.revisitSurprise]] as const) {
+        if (given && !o.revisit) throw new InputError(`${flag} needs --revisit W (the cost's weight)`, 'add --revisit 0.3, say');
+      }
       if (o.adaptLr !== undefined && !o.adapt) throw new InputError('--adapt-lr needs --adapt N (gradient steps per replan)', 'add --adapt 2, say');
       const runs = o.worldModel.split(',').map((r) => r.trim()).filter((r) => r.length > 0);
       if (runs.length === 0) throw new InputError(`--world-model needs a run folder, got '${o.worldModel}'`, 'pass --world-model RUN or RUN1,RUN2 for an ensemble');
