@@ -195,6 +195,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const paths = runPaths(o.out);
   mkdirSync(join(o.out, 'checkpoints'), { recursive: true });
   const resume = existsSync(paths.checkpoint);
+  // Read once: a resumed run needs its step (rollout schedule) and its parameters.
+  const resumedCk = resume ? loadCheckpoint(paths.checkpoint) : null;
   const saved = resume ? (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig; training: SavedTraining }) : null;
   const { seed, hp, stallOversample, hueJitter, shiftJitter, shiftJitterFrom } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample, hueJitter: o.hueJitter ?? 0, shiftJitter: o.shiftJitter ?? 0, shiftJitterFrom: o.shiftJitterFrom ?? 0 };
 
@@ -208,7 +210,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     // curriculum (short rollouts while the encoder forms, long ones to finish) without new
     // parameters. config.json keeps the new length and when each length started.
     if (o.rolloutSteps !== undefined && o.rolloutSteps !== config.rolloutSteps) {
-      const at = loadCheckpoint(paths.checkpoint).meta.step;
+      const at = resumedCk!.meta.step;
       const schedule = saved.training.rollout_schedule ?? [{ from: 0, steps: config.rolloutSteps }];
       config = { ...config, rolloutSteps: o.rolloutSteps };
       training = { ...(training ?? saved.training), rollout_schedule: [...schedule, { from: at, steps: o.rolloutSteps }] };
@@ -280,8 +282,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   let trainer: Trainer<WorldModelParams>;
   const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array, gi: np.Array, gs: np.Array, gg: np.Array, gm: np.Array, rest: np.Array) =>
     worldModelLosses(p, images, state, actions, dirs, gi, gs, gg, gm, config, rest);
-  if (resume) {
-    const ck = loadCheckpoint(paths.checkpoint);
+  if (resumedCk) {
+    const ck = resumedCk;
     const params = restoreTree(ck, 'params', template, paths.checkpoint);
     const opt = { m: restoreTree(ck, 'opt.m', template, paths.checkpoint), v: restoreTree(ck, 'opt.v', template, paths.checkpoint) };
     tree.dispose(template);
