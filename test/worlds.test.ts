@@ -6,7 +6,7 @@ import { makePolicy } from '../src/experts/index.ts';
 import { runEpisode } from '../src/eval/rollout.ts';
 import { Rng } from '../src/rng.ts';
 import { WORLD_NAMES, getWorld } from '../src/worlds/index.ts';
-import { SUCCESS_R as ROOM_R, type TwoRoomScene } from '../src/worlds/two-room.ts';
+import { AGENT_R, SUCCESS_R as ROOM_R, WALL_T, type TwoRoomScene } from '../src/worlds/two-room.ts';
 import { SUCCESS_R as REACH_R, inverseKinematics, type ReachScene } from '../src/worlds/reach.ts';
 
 for (const name of WORLD_NAMES) {
@@ -76,6 +76,27 @@ test('two-room: success check on constructed states', async () => {
   assert.equal(env.world.success(ctx), true);
   q[0] = s.target[0] + 1.1 * ROOM_R;
   assert.equal(env.world.success(ctx), false);
+  env.close();
+});
+
+test('two-room: an agent pressing into the wall slides along it at the commanded speed (frictionless walls)', async () => {
+  const env = await WorldEnv.create(getWorld('two-room'), { images: false });
+  for (const seed of [1, 2, 3]) {
+    env.reset({ seed, split: 'train' });
+    const s = env.scene as TwoRoomScene;
+    // Start against the dividing wall's left face, 0.2 m beyond the door's edge, and slide away from the door.
+    const dir = s.doorY > 0 ? -1 : 1;
+    const y0 = s.doorY + dir * (s.doorW / 2 + 0.2);
+    const q = env.sim.data.qpos;
+    q[0] = s.wallX - WALL_T / 2 - AGENT_R - 0.005; q[1] = y0;
+    let state = env.step(Float64Array.from([1, 0])).obs['observation.state']!;
+    const yStart = state[1]!;
+    for (let t = 0; t < 8; t++) state = env.step(Float64Array.from([1, 0.5 * dir])).obs['observation.state']!;
+    const slid = (state[1]! - yStart) * dir;
+    // Commanded: 8 steps × 0.1 s × 0.5 m/s = 0.4 m; friction at the wall used to cut this ~10×.
+    assert.ok(slid > 0.3 && slid < 0.45, `seed ${seed}: slid ${slid.toFixed(3)} m along the wall, expected ≈ 0.4 m`);
+    assert.ok(state[0]! < s.wallX - WALL_T / 2, `seed ${seed}: the agent went through the wall (x ${state[0]!.toFixed(3)})`);
+  }
   env.close();
 });
 

@@ -66,8 +66,11 @@ function buildMjcf(s: TwoRoomScene): string {
   const floor: Rgb = hsv(s.floorHue, 0.25, 0.35);
   const lowerLen = s.doorY - s.doorW / 2 + HALF; // from y=-HALF up to the door
   const upperLen = HALF - (s.doorY + s.doorW / 2);
+  // Walls are frictionless like the agent: MuJoCo gives a contact the larger of its two geoms'
+  // friction, so the agent's friction="0 0 0" alone left the walls' default 1 in force and an
+  // agent pressing into a wall slid along it ~10× slower than commanded.
   const box = (name: string, x: number, y: number, hx: number, hy: number) =>
-    `<geom name="${name}" type="box" pos="${x} ${y} 0.05" size="${hx} ${hy} 0.05" rgba="${rgba(wall)}"/>`;
+    `<geom name="${name}" type="box" pos="${x} ${y} 0.05" size="${hx} ${hy} 0.05" rgba="${rgba(wall)}" friction="0 0 0"/>`;
   return `<mujoco model="two-room">
   <size memory="512K"/>
   <option timestep="0.01" gravity="0 0 0" integrator="implicitfast"/>
