@@ -9,7 +9,7 @@ import { renderReport } from '../src/eval/report.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'umwelt-demo-'));
 // A tiny recipe: the whole pipeline in seconds (the numbers mean nothing at this size).
-const tiny: DemoRecipe = { expertEpisodes: 6, playEpisodes: 2, steps: 4, reachTime: 1, heldoutEpisodes: 3, planEpisodes: 1, planner: { samples: 8, iterations: 1, horizon: 3 } };
+const tiny: DemoRecipe = { expertEpisodes: 6, playEpisodes: 2, steps: 4, model: { proprio: true, idmWeight: 1, temporalWeight: 0.5, reachTimeWeight: 1 }, heldoutEpisodes: 3, planEpisodes: 1, planner: { samples: 8, iterations: 1, horizon: 3 } };
 
 test('demo pipeline in a worker thread: collect → train → score → plan → dream strip → report; a re-run resumes', async () => {
   const out = join(tmp, 'two-room');
@@ -38,6 +38,24 @@ test('demo pipeline in a worker thread: collect → train → score → plan →
   const again = await runDemoWorldInThread({ world: 'two-room', out, recipe: tiny });
   assert.deepEqual(again.data.collected, []);
   assert.equal(again.ledger.length, 1, 'no second training entry');
+});
+
+test('demo pipeline with the map recipe: wall-pushing play, frame skip, keypoints, min energy + revisit cost', async () => {
+  const map: DemoRecipe = {
+    expertEpisodes: 4, playEpisodes: 1, holdPlayEpisodes: 2, steps: 3,
+    model: { latent: 'map', readout: 'keypoints', centerImages: true, idmWeight: 2, idmGap: 2, temporalWeight: 0, planRolloutWeight: 1, frameSkip: 3, mapHidden: 16 },
+    heldoutEpisodes: 3, planEpisodes: 1, planner: { samples: 8, iterations: 1, horizon: 6, energy: 'min', revisit: 0.3 },
+  };
+  const r = await runDemoWorldInThread({ world: 'two-room', out: join(tmp, 'map'), recipe: map });
+  assert.equal(r.data.train.episodes, 7, 'expert + play + hold-play episodes');
+  assert.deepEqual(r.data.collected.map((c) => c.policy), ['noisy-expert', 'play', 'play']);
+  assert.equal(r.plan.planner.energy, 'min');
+  assert.equal(r.plan.planner.revisit.weight, 0.3);
+  assert.equal(r.plan.planner.chunk, 3, 'the planner holds each action for the model\'s frame skip');
+  // The dream strip steps every 3rd frame: its real frames are frames 6, 9, … of the episode.
+  assert.ok(r.dream.real.length > 0 && r.dream.real.length === r.dream.dream.length, `strip of ${r.dream.real.length}`);
+  assert.match(r.dream.caption, /steps 6–\d+, every 3 steps/, r.dream.caption);
+  assert.match(worldModelSection(r).notes, /wall-pushing play; images only; an 8×8 latent map read out as keypoints/, worldModelSection(r).notes);
 });
 
 test('demo pipeline errors come back as one-line errors', async () => {

@@ -34,7 +34,12 @@ export function worldModelSection(r: DemoWorldResult): WorldModelSection {
     ...r.ledger.map((e) => ({ name: `train ${e.name}`, flops: e.flops, seconds: e.seconds, usd: costOf(e) })),
     { name: `plan ${r.plan.episodes} held-out episodes`, flops: planEntry.flops, seconds: planEntry.seconds, usd: planEntry.cost_usd },
   ];
-  const energy = r.plan.planner.energy === 'reach-time' ? 'the learned time-to-reach from predicted latents to the goal embedding' : 'the distance between predicted latents and the goal embedding';
+  const pc = r.plan.planner;
+  const energy = pc.energy === 'reach-time' ? 'the learned time-to-reach from predicted latents to the goal embedding'
+    : `the ${pc.energy === 'min' ? 'smallest' : pc.energy === 'final' ? 'last' : 'summed'} distance between predicted embeddings and the goal embedding${pc.revisit.weight > 0 ? `, plus a cost (weight ${pc.revisit.weight}) on returning to embeddings this episode has already observed` : ''}`;
+  const m = r.recipe.model;
+  const data = ['noisy expert', ...(r.recipe.playEpisodes ? ['random-walk play'] : []), ...(r.recipe.holdPlayEpisodes ? ['wall-pushing play'] : [])].join(' + ');
+  const model = m.latent === 'map' ? `images only; an 8×8 latent map${m.readout === 'keypoints' ? ' read out as keypoints' : ''}, convolutional predictor${m.frameSkip && m.frameSkip > 1 ? `, one model step per ${m.frameSkip} environment steps` : ''}` : `image${m.proprio ? ' + proprioception' : ''}; vector latent`;
   return {
     kStep: Object.entries(r.eval.k_step).filter(([, v]) => v).map(([k, v]) => ({ k: Number(k), ratio: v!.ratio })),
     shuffledRatio: r.eval.shuffled_actions_ratio,
@@ -45,7 +50,7 @@ export function worldModelSection(r: DemoWorldResult): WorldModelSection {
     dream: r.dream,
     compute,
     costPerSuccess: planEntry.cost_per_success_usd,
-    notes: `Trained ${r.train.steps} steps on ${r.data.train.episodes} train-split episodes (${r.data.train.frames} frames ; noisy expert${r.recipe.playEpisodes ? ' + random-walk play' : ''}; image + proprioception); scored on ${r.eval.episodes} held-out episodes. Planner: ${r.plan.planner.method.toUpperCase()} over ${r.plan.planner.horizon}-step action sequences (${r.plan.planner.samples} samples × ${r.plan.planner.iterations} iterations), energy = ${energy}, replanning every step.`,
+    notes: `Trained ${r.train.steps} steps (${r.train.seconds.toFixed(0)} s) on ${r.data.train.episodes} train-split episodes (${r.data.train.frames} frames; ${data}; ${model}); scored on ${r.eval.episodes} held-out episodes. Planner: ${pc.method.toUpperCase()} over ${pc.horizon}-step action sequences (${pc.samples} samples × ${pc.iterations} iterations), energy = ${energy}, replanning every ${pc.chunk > 1 ? `${pc.chunk} steps` : 'step'}.`,
   };
 }
 

@@ -13,35 +13,45 @@ import { jit, numpy as np, tree } from '@jax-js/jax';
 import { collectDataset, type CollectSummary } from './collect.ts';
 import { planEpisodes, type PlanSummary } from './plan-run.ts';
 import { openDataset, readJsonl, type Dataset } from '../data/reader.ts';
-import { trainWorldModel, loadWorldModel, runPaths } from '../train/worldmodel.ts';
+import { trainWorldModel, loadWorldModel, runPaths, type TrainWorldModelOptions } from '../train/worldmodel.ts';
+import { PLANNER_DEFAULTS, type PlannerConfig } from '../plan/latent-planner.ts';
 import { evalWorldModel, type WorldModelEval } from '../eval/worldmodel-eval.ts';
 import { frameEncoder, rolloutLatents, type WorldModelParams } from '../models/worldmodel/model.ts';
-import { latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
+import { frameSkip, latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import type { LedgerEntry } from '../ledger/ledger.ts';
 
 type A = np.Array;
 
-/** Per-world recipe: what data, how long to train, whether planning uses the learned time-to-reach energy. */
+/** Training options a demo recipe may set (the data, output folder, seed and length come from the pipeline). */
+export type DemoModelOptions = Omit<TrainWorldModelOptions, 'data' | 'out' | 'steps' | 'seed' | 'timeLimit' | 'onStep' | 'onWarning' | 'device'>;
+
+/** Per-world recipe: what data, which model and how long to train it, how to plan. */
 export interface DemoRecipe {
   /** Noisy-expert episodes, plus play (random-walk) episodes that bump into things. */
   expertEpisodes: number;
   playEpisodes: number;
+  /** Play episodes that hold each random action 10–40 steps (long pushes into walls; default 0). */
+  holdPlayEpisodes?: number;
   steps: number;
-  /** Weight of the time-to-reach head (0: none; the planner then uses plain embedding distance). */
-  reachTime: number;
+  /** Training stops after this many seconds even when steps remain (checkpointed; a re-run goes on). */
+  timeLimit?: number;
+  model: DemoModelOptions;
   heldoutEpisodes: number;
   planEpisodes: number;
-  planner: { samples: number; iterations: number; horizon: number };
+  planner: Partial<Pick<PlannerConfig, 'samples' | 'iterations' | 'horizon' | 'energy'>> & { revisit?: number };
 }
+
+/** Images + proprioception, vector latent (reach's recipe; see docs/worldmodel.md). */
+const VECTOR_MODEL: DemoModelOptions = { proprio: true, idmWeight: 1, temporalWeight: 0.5 };
 
 export const DEMO_RECIPES: Record<string, { full: DemoRecipe; quick: DemoRecipe }> = {
   reach: {
-    full: { expertEpisodes: 600, playEpisodes: 0, steps: 1000, reachTime: 0, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
-    quick: { expertEpisodes: 150, playEpisodes: 0, steps: 250, reachTime: 0, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
+    full: { expertEpisodes: 600, playEpisodes: 0, steps: 1000, model: VECTOR_MODEL, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
+    quick: { expertEpisodes: 150, playEpisodes: 0, steps: 250, model: VECTOR_MODEL, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
   },
   'two-room': {
-    full: { expertEpisodes: 600, playEpisodes: 250, steps: 1000, reachTime: 0, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
-    quick: { expertEpisodes: 150, playEpisodes: 50, steps: 250, reachTime: 0, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
+    full: { expertEpisodes: 600, playEpisodes: 250, steps: 1000, model: VECTOR_MODEL, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
+    quick: { expertEpisodes: 150, playEpisodes: 50, steps: 250, model: VECTOR_MODEL, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
   },
 };
 
@@ -93,14 +103,20 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
   // 1. Data: noisy-expert demonstrations (+ play) on train scenes; held-out episodes for scoring.
   //    Episode i of the demonstrations uses seed + i; play episodes use seeds from 500,000.
   const train: CollectSummary[] = [];
-  const want = r.expertEpisodes + r.playEpisodes;
+  //    Hold-play episodes (each random action held 10–40 steps) use seeds from 700,000.
+  const hold = r.holdPlayEpisodes ?? 0;
+  const want = r.expertEpisodes + r.playEpisodes + hold;
   let n = 0;
   const tick = () => report('collect', ++n, want);
   const demos = await collectUpTo({ world: o.world, policy: 'noisy-expert', split: 'train', seed, out: trainDir, workers: 1, onEpisode: tick }, r.expertEpisodes);
   if (demos) train.push(demos);
   if (r.playEpisodes > 0) {
-    const play = await collectUpTo({ world: o.world, policy: 'play', split: 'train', seed: 500_000 - r.expertEpisodes, out: trainDir, workers: 1, onEpisode: tick }, want);
+    const play = await collectUpTo({ world: o.world, policy: 'play', split: 'train', seed: 500_000 - r.expertEpisodes, out: trainDir, workers: 1, onEpisode: tick }, r.expertEpisodes + r.playEpisodes);
     if (play) train.push(play);
+  }
+  if (hold > 0) {
+    const held = await collectUpTo({ world: o.world, policy: 'play', noise: { hold: [10, 40] }, split: 'train', seed: 700_000 - r.expertEpisodes - r.playEpisodes, out: trainDir, workers: 1, onEpisode: tick }, want);
+    if (held) train.push(held);
   }
   n = 0;
   await collectUpTo({ world: o.world, policy: 'noisy-expert', split: 'heldout', seed: 100_000, out: heldDir, workers: 1, onEpisode: () => report('collect held-out', ++n, r.heldoutEpisodes) }, r.heldoutEpisodes);
@@ -109,7 +125,7 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
 
   // 2. World model (+ time-to-reach head).
   const tTrain = performance.now();
-  const trained = await trainWorldModel({ data: trainDir, out: run, steps: r.steps, seed, proprio: true, idmWeight: 1, temporalWeight: 0.5, reachTimeWeight: r.reachTime, onStep: (s, total) => report('train world model', s, total) });
+  const trained = await trainWorldModel({ ...r.model, data: trainDir, out: run, steps: r.steps, seed, ...(r.timeLimit ? { timeLimit: r.timeLimit } : {}), onStep: (s, total) => report('train world model', s, total) });
   const wm = loadWorldModel(run);
   const trainSeconds = (performance.now() - tTrain) / 1000;
 
@@ -122,7 +138,7 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
   // 4. Plan on held-out scenes, with random and oracle on the same seeds.
   let planned = 0;
   const plan = await planEpisodes({
-    run, world: o.world, split: 'heldout', episodes: r.planEpisodes, seed: 0, workers: 1, planner: r.planner,
+    run, world: o.world, split: 'heldout', episodes: r.planEpisodes, seed: 0, workers: 1, planner: plannerConfig(r.planner),
     onEpisode: (label) => { if (label === 'planner') report('plan on held-out scenes', ++planned, r.planEpisodes); },
   });
 
@@ -137,6 +153,12 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
     train: { steps: trained.steps, seconds: trainSeconds, loss_curve: lossCurve(runPaths(run).metrics) },
     eval: evaluation, plan, dream, ledger, seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** A recipe's planner settings as the planner takes them (the revisit cost is a weight with the default width). */
+export function plannerConfig(p: DemoRecipe['planner']): Partial<PlannerConfig> {
+  const { revisit, ...rest } = p;
+  return revisit ? { ...rest, revisit: { ...PLANNER_DEFAULTS.revisit, weight: revisit } } : rest;
 }
 
 /** Teacher-forcing and rollout losses from metrics.jsonl (world-model stage). */
@@ -165,15 +187,21 @@ export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, 
     const z = (await embed(frames, ep.state).data()) as Float32Array;
     frames.forEach((rgb, i) => bank.push({ z: z.subarray(i * D, (i + 1) * D), rgb }));
   }
-  // The first held-out episode long enough for the strip.
+  // The first held-out episode long enough for the strip. A model with frame skip F steps every
+  // F-th frame, on the mean of the F actions in between (as in training).
+  const F = frameSkip(c), H = c.history;
   let idx = 0;
-  while (idx < held.episodes.length - 1 && held.episodes[idx]!.length < c.history + steps) idx++;
+  while (idx < held.episodes.length - 1 && held.episodes[idx]!.length < (H + steps) * F) idx++;
   const ep = await held.readEpisode(idx);
   const frames = ep.images[c.imageKey]!;
-  const K = Math.min(steps, frames.length - c.history);
-  const z = (await embed(frames.slice(0, c.history), ep.state.slice(0, c.history)).data()) as Float32Array;
+  const at = (j: number) => j * F; // frame index of model step j
+  const K = Math.max(0, Math.min(steps, Math.floor((frames.length - 1) / F) - (H - 1)));
+  const histIdx = Array.from({ length: H }, (_, h) => at(h));
+  const z = (await embed(histIdx.map((i) => frames[i]!), histIdx.map((i) => ep.state[i]!)).data()) as Float32Array;
   const acts = new Float32Array(K * c.actionDim);
-  for (let j = 0; j < K; j++) acts.set(ep.action[c.history - 1 + j]!, j * c.actionDim);
+  for (let j = 0; j < K; j++) {
+    for (let f = 0; f < F; f++) ep.action[at(H - 1 + j) + f]!.forEach((a, d) => { acts[j * c.actionDim + d]! += a / F; });
+  }
   const roll = jit((p: WorldModelParams['predictor'], hist: A, a: A) => rolloutLatents(p, hist, a, c));
   const pred = (await roll(tree.ref(params.predictor), np.array(z as Float32Array<ArrayBuffer>).reshape([1, c.history, D]), np.array(acts).reshape([1, K, c.actionDim])).data()) as Float32Array;
   const real: string[] = [], dream: string[] = [];
@@ -185,8 +213,9 @@ export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, 
       for (let k = 0; k < D; k++) d += (b.z[k]! - q[k]!) ** 2;
       if (d < bestD) { bestD = d; best = i; }
     });
-    real.push(pngUri(frames[c.history + j]!, c.imageSize));
+    real.push(pngUri(frames[at(H + j)]!, c.imageSize));
     dream.push(pngUri(bank[best]!.rgb, c.imageSize));
   }
-  return { real, dream, caption: `held-out episode ${idx}: top row, what happened (steps ${c.history}–${c.history + K - 1}); bottom row, the training frame nearest to the model's ${K}-step latent prediction from the first ${c.history} frames and the true actions (retrieval from ${bank.length} training frames; no pixels are generated)` };
+  const span = F > 1 ? `steps ${at(H)}–${at(H + K - 1)}, every ${F} steps` : `steps ${H}–${H + K - 1}`;
+  return { real, dream, caption: `held-out episode ${idx}: top row, what happened (${span}); bottom row, the training frame nearest to the model's ${K}-step latent prediction from ${H} frames and the true actions (retrieval from ${bank.length} training frames; no pixels are generated)` };
 }
