@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runDemoWorldInThread, worldModelSection } from '../src/node/demo-thread.ts';
 import type { DemoRecipe } from '../src/node/demo-world.ts';
 import { renderReport } from '../src/eval/report.ts';
+import { planEpisodes } from '../src/node/plan-run.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'umwelt-demo-'));
 // A tiny recipe: the whole pipeline in seconds (the numbers mean nothing at this size).
@@ -56,6 +57,19 @@ test('demo pipeline with the map recipe: wall-pushing play, frame skip, keypoint
   assert.ok(r.dream.real.length > 0 && r.dream.real.length === r.dream.dream.length, `strip of ${r.dream.real.length}`);
   assert.match(r.dream.caption, /steps 6–\d+, every 3 steps/, r.dream.caption);
   assert.match(worldModelSection(r).notes, /wall-pushing play; images only; an 8×8 latent map read out as keypoints/, worldModelSection(r).notes);
+});
+
+test('plan: episodes planned on two threads are the episodes planned on one (each restarts from its seed)', async () => {
+  const run = join(tmp, 'two-room', 'world-model'); // trained by the first test
+  const base = { run, world: 'two-room', split: 'heldout' as const, episodes: 3, seed: 0, baselines: false, planner: { samples: 8, iterations: 1, horizon: 3 } };
+  const one = await planEpisodes(base);
+  const two = await planEpisodes({ ...base, plannerWorkers: 2 });
+  assert.deepEqual(two.per_episode, one.per_episode);
+  assert.deepEqual(two.seeds, [0, 1, 2]);
+  assert.equal(two.compute.units, 2);
+  assert.equal(two.compute.flops, one.compute.flops, 'FLOPs summed over the threads');
+  await assert.rejects(planEpisodes({ ...base, run: join(tmp, 'nope'), plannerWorkers: 2 }), /nope/);
+  await assert.rejects(planEpisodes({ ...base, device: 'webgpu', plannerWorkers: 2 }), /planner workers need --device wasm/);
 });
 
 test('demo pipeline errors come back as one-line errors', async () => {

@@ -33,8 +33,6 @@ export interface DemoRecipe {
   /** Play episodes that hold each random action 10–40 steps (long pushes into walls; default 0). */
   holdPlayEpisodes?: number;
   steps: number;
-  /** Training stops after this many seconds even when steps remain (checkpointed; a re-run goes on). */
-  timeLimit?: number;
   model: DemoModelOptions;
   heldoutEpisodes: number;
   planEpisodes: number;
@@ -44,14 +42,26 @@ export interface DemoRecipe {
 /** Images + proprioception, vector latent (reach's recipe; see docs/worldmodel.md). */
 const VECTOR_MODEL: DemoModelOptions = { proprio: true, idmWeight: 1, temporalWeight: 0.5 };
 
+/**
+ * Images only: an 8×8 latent map read out as keypoints, a convolutional predictor stepping three
+ * environment steps at a time (two-room's recipe in docs/worldmodel.md, scaled to the demo's budget:
+ * 32 hidden channels and batch 16 train ~2.7× faster per step than the full recipe's 64 and 32).
+ */
+const mapModel = (idmWarmup: number): DemoModelOptions => ({
+  latent: 'map', readout: 'keypoints', centerImages: true, idmWeight: 2, idmGap: 2, idmWarmup, idmRamp: idmWarmup, temporalWeight: 0,
+  planRolloutWeight: 1, planRolloutWeighting: 'motion', planRolloutInputGrad: true, mapHidden: 32, batch: 16, frameSkip: 3,
+});
+
 export const DEMO_RECIPES: Record<string, { full: DemoRecipe; quick: DemoRecipe }> = {
   reach: {
     full: { expertEpisodes: 600, playEpisodes: 0, steps: 1000, model: VECTOR_MODEL, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
     quick: { expertEpisodes: 150, playEpisodes: 0, steps: 250, model: VECTOR_MODEL, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
   },
+  // Planning: the smallest distance to the goal embedding over a 30-step plan, plus a cost on
+  // returning to embeddings already seen this episode (frees an agent stuck against the wall).
   'two-room': {
-    full: { expertEpisodes: 600, playEpisodes: 250, steps: 1000, model: VECTOR_MODEL, heldoutEpisodes: 40, planEpisodes: 20, planner: { samples: 128, iterations: 3, horizon: 12 } },
-    quick: { expertEpisodes: 150, playEpisodes: 50, steps: 250, model: VECTOR_MODEL, heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 64, iterations: 2, horizon: 12 } },
+    full: { expertEpisodes: 300, playEpisodes: 100, holdPlayEpisodes: 100, steps: 900, model: mapModel(400), heldoutEpisodes: 24, planEpisodes: 20, planner: { samples: 96, iterations: 3, horizon: 30, energy: 'min', revisit: 0.3 } },
+    quick: { expertEpisodes: 100, playEpisodes: 40, holdPlayEpisodes: 40, steps: 250, model: mapModel(100), heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 48, iterations: 2, horizon: 30, energy: 'min', revisit: 0.3 } },
   },
 };
 
@@ -62,6 +72,8 @@ export interface DemoWorldOptions {
   out: string;
   recipe: DemoRecipe;
   seed?: number;
+  /** Threads that plan held-out episodes side by side (default 1; the demo uses the cores the other world has left). */
+  plannerWorkers?: number;
   onProgress?: (p: DemoProgress) => void;
 }
 
@@ -83,6 +95,8 @@ export interface DemoWorldResult {
   dream: DreamStrip;
   ledger: LedgerEntry[];
   seconds: number;
+  /** Wall seconds of each stage: collect, train, score (eval + dream strip), plan (planner + baselines). */
+  stage_seconds: Record<string, number>;
 }
 
 /** Collects until the dataset holds `want` episodes (appending after an interrupted run); null when it already does. */
@@ -125,23 +139,29 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
 
   // 2. World model (+ time-to-reach head).
   const tTrain = performance.now();
-  const trained = await trainWorldModel({ ...r.model, data: trainDir, out: run, steps: r.steps, seed, ...(r.timeLimit ? { timeLimit: r.timeLimit } : {}), onStep: (s, total) => report('train world model', s, total) });
+  const stages: Record<string, number> = { collect: (tTrain - t0) / 1000 };
+  const trained = await trainWorldModel({ ...r.model, data: trainDir, out: run, steps: r.steps, seed, onStep: (s, total) => report('train world model', s, total) });
   const wm = loadWorldModel(run);
   const trainSeconds = (performance.now() - tTrain) / 1000;
 
   // 3. How well it predicts, on held-out scenes.
+  stages.train = (performance.now() - tTrain) / 1000;
+  const tScore = performance.now();
   report('score world model', 0, 1);
   const evaluation = await evalWorldModel(wm.params, wm.config, heldInfo, { seed });
   const dream = await dreamStrip(wm.params, wm.config, heldInfo, trainInfo);
   tree.dispose(wm.params);
 
   // 4. Plan on held-out scenes, with random and oracle on the same seeds.
+  stages.score = (performance.now() - tScore) / 1000;
+  const tPlan = performance.now();
   let planned = 0;
   const plan = await planEpisodes({
-    run, world: o.world, split: 'heldout', episodes: r.planEpisodes, seed: 0, workers: 1, planner: plannerConfig(r.planner),
+    run, world: o.world, split: 'heldout', episodes: r.planEpisodes, seed: 0, workers: 1, plannerWorkers: o.plannerWorkers ?? 1, planner: plannerConfig(r.planner),
     onEpisode: (label) => { if (label === 'planner') report('plan on held-out scenes', ++planned, r.planEpisodes); },
   });
 
+  stages.plan = (performance.now() - tPlan) / 1000;
   const ledger = (JSON.parse(readFileSync(runPaths(run).ledger, 'utf8')) as { entries: LedgerEntry[] }).entries;
   return {
     world: o.world, recipe: r,
@@ -151,7 +171,7 @@ export async function runDemoWorld(o: DemoWorldOptions): Promise<DemoWorldResult
       collected: train,
     },
     train: { steps: trained.steps, seconds: trainSeconds, loss_curve: lossCurve(runPaths(run).metrics) },
-    eval: evaluation, plan, dream, ledger, seconds: (performance.now() - t0) / 1000,
+    eval: evaluation, plan, dream, ledger, seconds: (performance.now() - t0) / 1000, stage_seconds: stages,
   };
 }
 

@@ -32,34 +32,56 @@ async function frameStrip(world: string): Promise<{ strip: string[]; caption: st
   }
 }
 
+/** Scripted expert and random policies on held-out seeds 0…episodes−1 of each world. */
+async function scriptedBaselines(worlds: string[], episodes: number, workers?: number): Promise<Record<string, EvalSummary[]>> {
+  const out: Record<string, EvalSummary[]> = {};
+  const seeds = Array.from({ length: episodes }, (_, i) => i);
+  for (const name of worlds) {
+    out[name] = [];
+    for (const policy of ['expert', 'random']) {
+      const t1 = performance.now();
+      const rs = await runEpisodes({ world: name, policy, split: 'heldout', seeds, workers });
+      out[name].push(summarize(name, getWorld(name).fps, policy, 'heldout', rs, (performance.now() - t1) / 1000, { device: 'cpu', units: poolSize(seeds.length, workers) }));
+    }
+  }
+  return out;
+}
+
 export function demoCommand(program: Command): void {
   program
     .command('demo')
     .description('the end-to-end main job: collect data, train JEPA world models for two-room and reach, plan on held-out scenes beside random and oracle, write report.html')
     .option('--out <dir>', 'output folder (datasets, runs, report.html; re-running resumes)', 'umwelt-demo')
-    .option('--quick', 'smaller data, shorter training, fewer episodes (≈3 min)')
+    .option('--quick', 'smaller data, shorter training, fewer episodes (≈3.5 min; too short for two-room to learn)')
     .option('--episodes <n>', 'expert/random episodes per world for the baseline table (default 30, --quick 8)', wholeNumber('--episodes', 1))
-    .option('--workers <n>', 'worker threads for the baseline episodes (default: CPU cores)', wholeNumber('--workers', 1))
+    .option('--workers <n>', 'threads for the baseline episodes and for planning (default: CPU cores)', wholeNumber('--workers', 1))
     .option('--json', 'print the summary as one JSON object on stdout')
     .action(async (o: { out: string; quick?: boolean; episodes?: number; workers?: number; json?: boolean }) => {
       const episodes = o.episodes ?? (o.quick ? 8 : 30);
       const t0 = performance.now();
       const quick = Boolean(o.quick);
 
-      // 1. One world-model pipeline per world, each in its own thread (one core each).
+      // 1. One world-model pipeline per world, each in its own thread (one core each); a world
+      //    that reaches planning may plan on every core (the other world is done or nearly so).
+      //    The other worlds' scripted baselines start as soon as one pipeline ends, on the core it frees.
       const bars = new MultiBar({ format: '{world} {stage} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
       const results: Record<string, DemoWorldResult> = {};
+      const others = WORLD_NAMES.filter((n) => !(WM_WORLDS as readonly string[]).includes(n));
+      let scripted: Promise<Record<string, EvalSummary[]>> | undefined;
       try {
         const handles = Object.fromEntries(WM_WORLDS.map((w) => [w, bars.create(1, 0, { world: w.padEnd(8), stage: 'starting' })]));
-        const runs = WM_WORLDS.map((w) => runDemoWorldInThread({ world: w, out: join(o.out, w), recipe: quick ? DEMO_RECIPES[w]!.quick : DEMO_RECIPES[w]!.full }, (p) => {
+        const runs = WM_WORLDS.map((w) => runDemoWorldInThread({ world: w, out: join(o.out, w), recipe: quick ? DEMO_RECIPES[w]!.quick : DEMO_RECIPES[w]!.full, plannerWorkers: o.workers ?? availableParallelism() }, (p) => {
           const b = handles[w]!;
           b.setTotal(p.total);
           b.update(p.done, { stage: p.stage });
         }).then((r) => { results[w] = r; }));
+        const first = Promise.race(runs).catch(() => undefined);
+        scripted = first.then(() => scriptedBaselines(others, episodes, o.workers));
         await Promise.all(runs);
       } finally {
         bars.stop();
       }
+      const baselineRows = await scripted;
 
       // 2. Sections: world-model worlds (planner, random, oracle) and the rest (expert vs random).
       const sections: WorldSection[] = [];
@@ -74,13 +96,7 @@ export function demoCommand(program: Command): void {
           rows[0] = { ...rows[0]!, policy: `JEPA world model + ${wm.plan.planner.method.toUpperCase()}` };
           rows[2] = { ...rows[2]!, policy: 'oracle (scripted expert)' };
         } else {
-          rows = [];
-          for (const policy of ['expert', 'random']) {
-            const seeds = Array.from({ length: episodes }, (_, i) => i);
-            const t1 = performance.now();
-            const rs = await runEpisodes({ world: name, policy, split: 'heldout', seeds, workers: o.workers });
-            rows.push(summarize(name, world.fps, policy, 'heldout', rs, (performance.now() - t1) / 1000, { device: 'cpu', units: poolSize(seeds.length, o.workers) }));
-          }
+          rows = baselineRows![name]!;
         }
         sections.push({
           world: name, description: world.description, successRule: world.successRule, heldoutDiffers: world.heldoutDiffers, task: strip.task, rows,
@@ -88,7 +104,7 @@ export function demoCommand(program: Command): void {
         });
         summary[name] = {
           policies: Object.fromEntries(rows.map((r) => [r.policy, { success_rate: r.success_rate, ci95: r.ci95, episodes: r.episodes, seconds_per_action: r.seconds_per_action, cost_per_success_usd: r.compute.cost_per_success_usd }])),
-          ...(wm ? { world_model: { eval: wm.eval, train_steps: wm.train.steps, train_seconds: wm.train.seconds, ledger: wm.ledger, planner: wm.plan.planner, seconds: wm.seconds } } : {}),
+          ...(wm ? { world_model: { eval: wm.eval, train_steps: wm.train.steps, train_seconds: wm.train.seconds, ledger: wm.ledger, planner: wm.plan.planner, seconds: wm.seconds, stage_seconds: wm.stage_seconds } } : {}),
         };
         if (!o.json) for (const r of rows) console.log(`${name.padEnd(18)} ${r.policy.padEnd(34)} heldout success ${pct(r.success_rate).padStart(6)}  (95% CI ${pct(r.ci95[0])}–${pct(r.ci95[1])}, n=${r.episodes})`);
       }

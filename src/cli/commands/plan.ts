@@ -31,8 +31,9 @@ export function planCommand(program: Command): void {
     .option('--device <d>', 'wasm | webgpu', 'wasm')
     .option('--no-baselines', 'skip the random and oracle baselines')
     .option('--workers <n>', 'worker threads for the baselines', wholeNumber('--workers', 1))
+    .option('--planner-workers <n>', 'threads planning episodes side by side, each with its own copy of the model (default 1; --device wasm)', wholeNumber('--planner-workers', 1))
     .option('--json', 'print one JSON object on stdout')
-    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; chunk?: number; energy?: PlannerEnergy; ensemble?: EnsembleCombine; adapt?: number; adaptLr?: number; revisit?: number; revisitWidth?: number; revisitSurprise?: boolean; device: string; baselines: boolean; workers?: number; json?: boolean }) => {
+    .action(async (o: { worldModel: string; world: string; split: Split; episodes: number; seed: number; method: 'cem' | 'mppi'; horizon?: number; samples?: number; iterations?: number; chunk?: number; energy?: PlannerEnergy; ensemble?: EnsembleCombine; adapt?: number; adaptLr?: number; revisit?: number; revisitWidth?: number; revisitSurprise?: boolean; device: string; baselines: boolean; workers?: number; plannerWorkers?: number; json?: boolean }) => {
       const world = getWorld(o.world);
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
       const bar = progress(`plan ${world.name}`, o.episodes * (o.baselines ? 3 : 1));
@@ -49,7 +50,7 @@ export function planCommand(program: Command): void {
       let s;
       try {
         if (o.device === 'webgpu') await (await import('../../node/webgpu.ts')).installNodeWebGPU();
-        s = await planEpisodes({ run: runs, world: world.name, split: o.split, episodes: o.episodes, seed: o.seed, planner, device: o.device, workers: o.workers, baselines: o.baselines, onEpisode: () => bar.tick() });
+        s = await planEpisodes({ run: runs, world: world.name, split: o.split, episodes: o.episodes, seed: o.seed, planner, device: o.device, workers: o.workers, plannerWorkers: o.plannerWorkers, baselines: o.baselines, onEpisode: () => bar.tick() });
       } finally {
         bar.stop();
       }
