@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import '../src/nn/polyfills.ts';
 import { grad, jit, numpy as np } from '@jax-js/jax';
 import { useDevice } from '../src/nn/runtime.ts';
-import { encode, initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, mapReconLoss, motionWeights, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
+import { chunkedFrameEncoder, encode, frameEncoder, initWorldModel, KEYPOINT_SCALE, LOSS_PARTS, mapReconLoss, motionWeights, predict, readout, sigreg, vicreg, worldModelLosses } from '../src/models/worldmodel/model.ts';
 import { combineEnergies, LatentPlanner } from '../src/plan/latent-planner.ts';
 import { defaultWorldModelConfig, latentSize, mapSize } from '../src/models/worldmodel/config.ts';
 import { initReachTime, reachTime, reachTimeLoss, REACH_TIME_UNIT } from '../src/models/worldmodel/reach-time.ts';
@@ -80,6 +80,21 @@ test('map latents: strides [1] keep the patch grid (16×16 map from 64 px) and t
   const z = encode(tree.ref({ convs: p.convs, proj: p.proj }), np.array(gaussian(2, 64 * 64 * 3, 3, 0.2)).reshape([2, 64, 64, 3]), null, c);
   assert.deepEqual(z.shape, [2, 16 * 16 * 4]);
   z.dispose();
+  tree.dispose(p);
+});
+
+test('chunked frame encoder: the same latents as one call, for any count of frames around the chunk size', async () => {
+  const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 64, inputSize: 32, stateDim: 2 });
+  const p = initWorldModel(c, 4);
+  const rng = new Rng(5, 'frames');
+  const frames = Array.from({ length: 11 }, () => Uint8Array.from({ length: 64 * 64 * 3 }, () => rng.int(256)));
+  const states = frames.map((_, i) => [i / 10, -i / 10]);
+  const whole = (await frameEncoder(p, c)(frames, states).data()) as Float32Array;
+  for (const n of [1, 4, 5, 11]) {
+    const z = await chunkedFrameEncoder(p, c, 4)(frames.slice(0, n), states.slice(0, n));
+    assert.equal(z.length, n * latentSize(c), `${n} frames`);
+    z.forEach((v, i) => assert.ok(Math.abs(v - whole[i]!) < 1e-5, `${n} frames: latent ${i} is ${v}, one call gave ${whole[i]}`));
+  }
   tree.dispose(p);
 });
 

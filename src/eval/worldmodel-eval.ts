@@ -14,7 +14,7 @@ import { Rng } from '../rng.ts';
 import type { Dataset } from '../data/reader.ts';
 import { positionDims } from '../data/features.ts';
 import { frameSkip, latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
-import { dynamicsRefs, frameEncoder, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { chunkedFrameEncoder, dynamicsRefs, readout, rolloutLatents, type DynamicsParams, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { effectiveRank, linearProbeFit, probeR2 } from './linalg.ts';
 
 type A = np.Array;
@@ -42,7 +42,7 @@ export type EpisodeSource = Pick<Dataset, 'episodes' | 'features' | 'readEpisode
 
 export async function evalWorldModel(params: WorldModelParams, c: WorldModelConfig, ds: EpisodeSource, opts: { maxEpisodes?: number; seed?: number } = {}): Promise<WorldModelEval> {
   const n = Math.min(ds.episodes.length, opts.maxEpisodes ?? 200);
-  const embed = frameEncoder(params, c);
+  const embed = chunkedFrameEncoder(params, c);
   // Rollouts run on the full latent (L floats: the map, for 'map' latents); every metric is taken
   // on the planning embedding (D = latentDim: the map's readout), the space the planner compares in.
   const L = latentSize(c), D = c.latentDim, H = c.history, Adim = c.actionDim, F = frameSkip(c);
@@ -57,7 +57,7 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
   for (let e = 0; e < n; e++) {
     const ep = await ds.readEpisode(e);
     const len = ep.action.length;
-    const z = (await embed(ep.images[c.imageKey]!, ep.state).data()) as Float32Array;
+    const z = await embed(ep.images[c.imageKey]!, ep.state);
     const actions = new Float32Array(len * Adim);
     ep.action.forEach((a, i) => actions.set(a, i * Adim));
     const pos = new Float32Array(len * posIdx.length);
@@ -90,19 +90,24 @@ export async function evalWorldModel(params: WorldModelParams, c: WorldModelConf
     const out = new Float32Array(windows.length * D);
     const CHUNK = chunkFor(k);
     for (let c0 = 0; c0 < windows.length; c0 += CHUNK) {
-      const part = windows.slice(c0, c0 + CHUNK);
-      const N = part.length;
+      // The last chunk is padded to the full chunk (repeating its final window), so each k
+      // compiles one program rather than two.
+      const real = Math.min(CHUNK, windows.length - c0);
+      const N = windows.length > CHUNK ? CHUNK : real;
+      const part = Array.from({ length: N }, (_, w) => windows[c0 + Math.min(w, real - 1)]!);
+      const sources = Array.from({ length: N }, (_, w) => actionSource[c0 + Math.min(w, real - 1)]!);
       const hist = new Float32Array(N * H * L), acts = new Float32Array(N * k * Adim);
       part.forEach(([ei, i], w) => {
         // History: every F-th frame up to i; each model step's action: the mean of the F it spans.
         for (let h = 0; h < H; h++) hist.set(eps[ei]!.lat.subarray((i - (H - 1 - h) * F) * L, (i - (H - 1 - h) * F + 1) * L), (w * H + h) * L);
-        const [ai, as] = actionSource[c0 + w]!;
+        const [ai, as] = sources[w]!;
         const src = eps[ai]!;
         for (let j = 0; j < k; j++) {
           for (let f = 0; f < F; f++) for (let a = 0; a < Adim; a++) acts[(w * k + j) * Adim + a]! += src.actions[(as + j * F + f) * Adim + a]! / F;
         }
       });
-      out.set((await roll(k)(dynamicsRefs(params), np.array(hist).reshape([N, H, L]), np.array(acts).reshape([N, k, Adim])).data()) as Float32Array, c0 * D);
+      const z = (await roll(k)(dynamicsRefs(params), np.array(hist).reshape([N, H, L]), np.array(acts).reshape([N, k, Adim])).data()) as Float32Array;
+      out.set(z.subarray(0, real * D), c0 * D);
     }
     return out;
   };

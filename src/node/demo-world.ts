@@ -16,7 +16,7 @@ import { openDataset, readJsonl, type Dataset } from '../data/reader.ts';
 import { trainWorldModel, loadWorldModel, runPaths, type TrainWorldModelOptions } from '../train/worldmodel.ts';
 import { PLANNER_DEFAULTS, type PlannerConfig } from '../plan/latent-planner.ts';
 import { evalWorldModel, type WorldModelEval } from '../eval/worldmodel-eval.ts';
-import { frameEncoder, rolloutLatents, type WorldModelParams } from '../models/worldmodel/model.ts';
+import { chunkedFrameEncoder, rolloutLatents, type WorldModelParams } from '../models/worldmodel/model.ts';
 import { frameSkip, latentSize, type WorldModelConfig } from '../models/worldmodel/config.ts';
 import type { LedgerEntry } from '../ledger/ledger.ts';
 
@@ -59,9 +59,11 @@ export const DEMO_RECIPES: Record<string, { full: DemoRecipe; quick: DemoRecipe 
   },
   // Planning: the smallest distance to the goal embedding over a 30-step plan, plus a cost on
   // returning to embeddings already seen this episode (frees an agent stuck against the wall).
+  // --quick checks the pipeline only: its images-only encoder needs ~350 IDM steps to find the
+  // agent, more than a 3-minute demo can train, so its two-room model does not plan.
   'two-room': {
     full: { expertEpisodes: 300, playEpisodes: 100, holdPlayEpisodes: 100, steps: 900, model: mapModel(400), heldoutEpisodes: 24, planEpisodes: 20, planner: { samples: 96, iterations: 3, horizon: 30, energy: 'min', revisit: 0.3 } },
-    quick: { expertEpisodes: 100, playEpisodes: 40, holdPlayEpisodes: 40, steps: 250, model: mapModel(100), heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 48, iterations: 2, horizon: 30, energy: 'min', revisit: 0.3 } },
+    quick: { expertEpisodes: 100, playEpisodes: 40, holdPlayEpisodes: 40, steps: 200, model: mapModel(100), heldoutEpisodes: 12, planEpisodes: 6, planner: { samples: 48, iterations: 2, horizon: 30, energy: 'min', revisit: 0.3 } },
   },
 };
 
@@ -197,14 +199,14 @@ const pngUri = (rgb: Uint8Array, size: number) => `data:image/png;base64,${Buffe
  * the held-out one (colours, layout), so read the agent's pose, not the scenery.
  */
 export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, held: Dataset, train: Dataset, steps = 8, bankEpisodes = 60): Promise<DreamStrip> {
-  const embed = frameEncoder(params, c);
+  const embed = chunkedFrameEncoder(params, c);
   const D = latentSize(c);
   // Retrieval bank: frames of the first training episodes.
   const bank: { z: Float32Array; rgb: Uint8Array }[] = [];
   for (let e = 0; e < Math.min(bankEpisodes, train.episodes.length); e++) {
     const ep = await train.readEpisode(e);
     const frames = ep.images[c.imageKey]!;
-    const z = (await embed(frames, ep.state).data()) as Float32Array;
+    const z = await embed(frames, ep.state);
     frames.forEach((rgb, i) => bank.push({ z: z.subarray(i * D, (i + 1) * D), rgb }));
   }
   // The first held-out episode long enough for the strip. A model with frame skip F steps every
@@ -217,7 +219,7 @@ export async function dreamStrip(params: WorldModelParams, c: WorldModelConfig, 
   const at = (j: number) => j * F; // frame index of model step j
   const K = Math.max(0, Math.min(steps, Math.floor((frames.length - 1) / F) - (H - 1)));
   const histIdx = Array.from({ length: H }, (_, h) => at(h));
-  const z = (await embed(histIdx.map((i) => frames[i]!), histIdx.map((i) => ep.state[i]!)).data()) as Float32Array;
+  const z = await embed(histIdx.map((i) => frames[i]!), histIdx.map((i) => ep.state[i]!));
   const acts = new Float32Array(K * c.actionDim);
   for (let j = 0; j < K; j++) {
     for (let f = 0; f < F; f++) ep.action[at(H - 1 + j) + f]!.forEach((a, d) => { acts[j * c.actionDim + d]! += a / F; });

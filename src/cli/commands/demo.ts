@@ -52,7 +52,7 @@ export function demoCommand(program: Command): void {
     .command('demo')
     .description('the end-to-end main job: collect data, train JEPA world models for two-room and reach, plan on held-out scenes beside random and oracle, write report.html')
     .option('--out <dir>', 'output folder (datasets, runs, report.html; re-running resumes)', 'umwelt-demo')
-    .option('--quick', 'smaller data, shorter training, fewer episodes (≈3.5 min; too short for two-room to learn)')
+    .option('--quick', 'smaller data, shorter training, fewer episodes (≈2.5 min; too short for two-room to learn)')
     .option('--episodes <n>', 'expert/random episodes per world for the baseline table (default 30, --quick 8)', wholeNumber('--episodes', 1))
     .option('--workers <n>', 'threads for the baseline episodes and for planning (default: CPU cores)', wholeNumber('--workers', 1))
     .option('--json', 'print the summary as one JSON object on stdout')

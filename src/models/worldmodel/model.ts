@@ -211,6 +211,27 @@ export function frameEncoder(params: Pick<WorldModelParams, 'convs' | 'proj'>, c
 }
 
 /**
+ * Encodes many frames (whole episodes) in fixed chunks of `chunk` frames, padding the last with
+ * copies of its final frame. jit compiles one program per input shape, so encoding episodes of
+ * varying length one call each compiled a program per distinct length (scoring a model and the
+ * demo's retrieval bank spent most of their time compiling). Returns [N × latentSize] floats.
+ */
+export function chunkedFrameEncoder(params: Pick<WorldModelParams, 'convs' | 'proj'>, c: WorldModelConfig, chunk = 64): (frames: Uint8Array[], states: ArrayLike<number>[]) => Promise<Float32Array> {
+  const embed = frameEncoder(params, c);
+  const L = latentSize(c);
+  return async (frames, states) => {
+    const out = new Float32Array(frames.length * L);
+    for (let i0 = 0; i0 < frames.length; i0 += chunk) {
+      const n = Math.min(chunk, frames.length - i0);
+      const pad = <T>(xs: T[]): T[] => [...xs, ...Array<T>(chunk - n).fill(xs[n - 1]!)];
+      const z = (await embed(pad(frames.slice(i0, i0 + n)), pad(Array.from(states).slice(i0, i0 + n))).data()) as Float32Array;
+      out.set(z.subarray(0, n * L), i0 * L);
+    }
+    return out;
+  };
+}
+
+/**
  * Autoregressive latent rollout: from histories [N, history, D] and actions [N, K, A], the K
  * predicted latents [N, K, D] (D = latentSize(c)), each fed back as history. Consumes its arguments.
  */
