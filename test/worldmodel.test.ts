@@ -459,10 +459,31 @@ test('evaluation linear algebra: eigenvalues, effective rank, linear probe', () 
   assert.deepEqual(Array.from(pooled), [0.5, 0.5, 0.5]);
 });
 
-function umwelt(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000 });
+function umweltEnv(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+const umwelt = (...args: string[]) => umweltEnv({}, ...args);
+
+test('train world-model on 2 Wasm threads: same losses as 1 thread, and the ledger counts 2 cores', async () => {
+  const data = join(tmp, 'data-threads');
+  await collectDataset({ world: 'two-room', policy: 'noisy-expert', split: 'train', seed: 3, episodes: 4, out: data, workers: 1 });
+  const runs: Record<string, { losses: number[]; units: number; cost: number; seconds: number }> = {};
+  for (const threads of ['1', '2']) {
+    const run = join(tmp, `run-threads-${threads}`);
+    const r = umweltEnv({ UMWELT_WASM_THREADS: threads }, 'train', 'world-model', '--data', data, '--out', run, '--steps', '3', '--batch', '4', '--seed', '5', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { total?: number });
+    const entry = JSON.parse(readFileSync(join(run, 'ledger.json'), 'utf8')).entries[0] as { units: number; cost_usd: number; seconds: number };
+    runs[threads] = { losses: metrics.flatMap((m) => (m.total === undefined ? [] : [m.total])), units: entry.units, cost: entry.cost_usd, seconds: entry.seconds };
+  }
+  assert.equal(runs['1']!.losses.length, 3, `one loss per step: ${JSON.stringify(runs['1'])}`);
+  assert.deepEqual(runs['2']!.losses, runs['1']!.losses, 'threads change where kernels run, not what they compute');
+  assert.equal(runs['1']!.units, 1, 'single-threaded training is one core');
+  assert.equal(runs['2']!.units, 2, 'two Wasm threads are two cores in the cost');
+  // Cost is core-seconds: two cores for the same seconds cost twice as much.
+  assert.ok(Math.abs(runs['2']!.cost / runs['2']!.seconds - 2 * runs['1']!.cost / runs['1']!.seconds) < 1e-12, JSON.stringify(runs));
+});
 
 test('train world-model → resume → eval world-model → plan: end to end on a small dataset', async () => {
   const data = join(tmp, 'data');

@@ -16,6 +16,7 @@ import { useDevice, type NNDevice } from '../nn/runtime.ts';
 import { Trainer } from '../nn/trainer.ts';
 import { restoreTree } from '../nn/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.ts';
+import { wasmThreads } from '../node/wasm-threads.ts';
 import { ComputeLedger, type LedgerEntry } from '../ledger/ledger.ts';
 import { columnStd, effectiveRank } from '../eval/linalg.ts';
 import { defaultWorldModelConfig, envWindowLength, frameSkip, mapSize, windowLength, type LatentKind, type ReadoutKind, type Regularizer, type WorldModelConfig } from '../models/worldmodel/config.ts';
@@ -358,8 +359,9 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  // One Wasm thread (one core) or one GPU.
-  ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * (trainer.step - startStep), seconds, device, units: 1 });
+  // One GPU, or as many cores as jax-js runs Wasm threads on (UMWELT_WASM_THREADS), so the cost counts both cores.
+  const units = device === 'wasm' ? wasmThreads() : 1;
+  ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * (trainer.step - startStep), seconds, device, units });
   writeFileSync(paths.ledger, JSON.stringify(ledger.toJSON(), null, 2));
   const steps = trainer.step;
   trainer.dispose();
