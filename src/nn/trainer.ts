@@ -44,6 +44,8 @@ export class Trainer<P extends Tree> {
   step = 0;
   readonly options: TrainerOptions;
   private readonly stepFn: (params: P, opt: AdamState<P>, ema: P | null, hyper: A, ...batch: A[]) => [A, P, AdamState<P>, P | null];
+  private readonly gradFn: (params: P, ...batch: A[]) => [A, P];
+  private readonly applyFn: (params: P, grads: P, opt: AdamState<P>, ema: P | null, hyper: A) => [A, P, AdamState<P>, P | null];
 
   constructor(loss: LossFn<P>, params: P, options: TrainerOptions, state?: { opt: AdamState<P>; ema?: P; step: number }) {
     this.options = options;
@@ -61,6 +63,16 @@ export class Trainer<P extends Tree> {
       return [v.ref.mul(first).sum(), v];
     };
     const grad = valueAndGrad(withParts, { hasAux: true }) as unknown as (p: P, ...batch: A[]) => [[A, A], P];
+    // The AdamW (+ EMA) half of a step: [grad norm, params, opt, ema].
+    const update = (p: P, grads: P, o: AdamState<P>, e: P | null, hyper: A): [A, P, AdamState<P>, P | []] => {
+      const [lr, bc1, bc2, decay] = [0, 1, 2, 3].map((i) => (i < 3 ? hyper.ref : hyper).slice(i)) as [A, A, A, A];
+      const r = adamwUpdate(p, grads, o, lr, bc1, bc2, options.optimizer);
+      // No EMA is an empty tree (jit arguments cannot be null).
+      let ema: P | [] = [];
+      if (e && !(Array.isArray(e) && e.length === 0)) ema = emaUpdate(e, tree.ref(r.params), decay);
+      else decay.dispose();
+      return [r.gradNorm, r.params, r.state, ema];
+    };
     // One jit for the whole step (EMA included): eager jax-js ops leak, and one program means
     // one sync point.
     // Per-step scalars travel as one array [lr, 1-β1^t, 1-β2^t, ema decay] (one upload), and the
@@ -68,15 +80,18 @@ export class Trainer<P extends Tree> {
     const step = (p: P, o: AdamState<P>, e: P | null, hyper: A, ...batch: A[]) => {
       const [[value, parts], grads] = grad(tree.ref(p), ...batch);
       value.dispose();
-      const [lr, bc1, bc2, decay] = [0, 1, 2, 3].map((i) => (i < 3 ? hyper.ref : hyper).slice(i)) as [A, A, A, A];
-      const r = adamwUpdate(p, grads, o, lr, bc1, bc2, options.optimizer);
-      // No EMA is an empty tree (jit arguments cannot be null).
-      let ema: P | [] = [];
-      if (e && !(Array.isArray(e) && e.length === 0)) ema = emaUpdate(e, tree.ref(r.params), decay);
-      else decay.dispose();
-      return [np.concatenate([r.gradNorm.reshape([1]), parts]), r.params, r.state, ema];
+      const [gradNorm, params, state, ema] = update(p, grads, o, e, hyper);
+      return [np.concatenate([gradNorm.reshape([1]), parts]), params, state, ema];
     };
     this.stepFn = jit(step as never) as unknown as Trainer<P>['stepFn'];
+    // Data-parallel training (gradients → average over shards → applyGradients) splits the same
+    // step in two programs; they are compiled on first use only.
+    this.gradFn = jit(((p: P, ...batch: A[]) => {
+      const [[value, parts], grads] = grad(p, ...batch);
+      value.dispose();
+      return [parts, grads];
+    }) as never) as unknown as Trainer<P>['gradFn'];
+    this.applyFn = jit(update as never) as unknown as Trainer<P>['applyFn'];
   }
 
   /** One optimisation step on a batch (the batch arrays are consumed). */
@@ -94,6 +109,41 @@ export class Trainer<P extends Tree> {
   trainSync(...batch: A[]): StepStats {
     const { stats, lr } = this.advance(batch);
     return this.stats(stats.dataSync() as Float32Array, lr);
+  }
+
+  /**
+   * Data-parallel first half: the loss parts and the gradients on this shard of the batch (the
+   * batch arrays are consumed), read back to the host, one array per parameter leaf in
+   * `tree.leaves` order. The parameters do not change.
+   */
+  async gradients(...batch: A[]): Promise<{ parts: Float32Array; grads: Float32Array[] }> {
+    const [parts, grads] = this.gradFn(tree.ref(this.params), ...batch);
+    const leaves = tree.leaves(grads) as A[];
+    const host = await Promise.all(leaves.map(async (g) => (await g.data()) as Float32Array));
+    return { parts: (await parts.data()) as Float32Array, grads: host };
+  }
+
+  /**
+   * Data-parallel second half: one optimisation step with the given gradients (`gradients`'
+   * layout, averaged over the shards). Every replica that applies the same gradients to the same
+   * state computes the same new state, bit for bit.
+   */
+  async applyGradients(grads: Float32Array[]): Promise<{ step: number; gradNorm: number; lr: number }> {
+    const [leaves, structure] = tree.flatten(this.params) as [A[], ReturnType<typeof tree.structure>];
+    if (grads.length !== leaves.length) throw new Error(`applyGradients: ${grads.length} gradient arrays for ${leaves.length} parameters`);
+    const g = tree.unflatten(structure, leaves.map((p, i) => {
+      if (grads[i]!.length !== p.size) throw new Error(`applyGradients: gradient ${i} has ${grads[i]!.length} values, its parameter ${p.size}`);
+      return np.array(grads[i]! as Float32Array<ArrayBuffer>).reshape(p.shape);
+    })) as P;
+    this.step++;
+    const h = adamHyper(this.options.optimizer, this.step);
+    const hyper = np.array(new Float32Array([h.lr, h.bc1, h.bc2, this.options.emaDecay ?? 0]));
+    const [gradNorm, params, opt, ema] = this.applyFn(this.params, g, this.opt, this.ema ?? ([] as unknown as P), hyper);
+    this.params = params;
+    this.opt = opt;
+    this.ema = this.ema ? (ema ?? undefined) : undefined;
+    if (this.step % (this.options.syncEvery ?? 8) === 0) await blockUntilReady([this.params, this.opt, this.ema ?? []]);
+    return { step: this.step, gradNorm: ((await gradNorm.data()) as Float32Array)[0]!, lr: h.lr };
   }
 
   private advance(batch: A[]): { stats: A; lr: number } {

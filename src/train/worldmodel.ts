@@ -16,6 +16,7 @@ import { useDevice, type NNDevice } from '../nn/runtime.ts';
 import { Trainer } from '../nn/trainer.ts';
 import { restoreTree } from '../nn/checkpoint.ts';
 import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.ts';
+import { DataParallelTrainer, deviceArgs, type HostArray } from '../node/data-parallel.ts';
 import { wasmThreads } from '../node/wasm-threads.ts';
 import { ComputeLedger, type LedgerEntry } from '../ledger/ledger.ts';
 import { columnStd, effectiveRank } from '../eval/linalg.ts';
@@ -96,6 +97,12 @@ export interface TrainWorldModelOptions {
   shiftJitterFrom?: number;
   /** 'map' latents: side of the latent map — the default (8 for 64-px images) or twice it (config.strides). */
   mapSize?: number;
+  /**
+   * Split each batch over this many single-threaded Wasm replicas, one per core (worker threads),
+   * averaging their gradients (default 1). Per-shard batch statistics (VICReg) make it a slightly
+   * different objective from one full batch, so a resumed run keeps its own value.
+   */
+  dataParallel?: number;
   /** Wall-clock budget in seconds: stop after the first step past it, checkpointed (resume to go on). */
   timeLimit?: number;
   onStep?: (step: number, total: number, loss: number) => void;
@@ -110,36 +117,42 @@ export function runPaths(out: string): RunPaths {
 }
 
 /**
- * Batch arrays for the model from loader windows: pooled float images, state, actions, then the
- * goal frames' images, state, gaps and success mask (1-element placeholders without goals).
- * `aug` (one hue angle and/or pixel shift per window) changes each window's frames alike, goal
- * included (augment.ts).
+ * Batch arrays for the model from loader windows, on the host: pooled float images, state,
+ * actions, then the goal frames' images, state, gaps and success mask (1-element placeholders
+ * without goals). All but the placeholders have the batch on axis 0 and are marked for sharding
+ * (data parallelism). `aug` (one hue angle and/or pixel shift per window) changes each window's
+ * frames alike, goal included (augment.ts).
  */
-export function batchArrays(b: WindowBatch, c: WorldModelConfig, aug?: WindowAugment): np.Array[] {
+export function batchHost(b: WindowBatch, c: WorldModelConfig, aug?: WindowAugment): HostArray[] {
   const frames = b.batch * b.window;
   const imgs = poolFrames(b.images[c.imageKey]!, frames, c.imageSize, c.inputSize);
   augmentFrames(imgs, b.batch, b.window, c.inputSize, aug);
   const sDim = b.state.length / frames;
-  const state = c.stateDim > 0 ? np.array(b.state as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, sDim]) : np.zeros([b.batch, b.window, 0]);
   return [
-    np.array(imgs as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, c.inputSize, c.inputSize, 3]),
-    state,
-    np.array(b.action as Float32Array<ArrayBuffer>).reshape([b.batch, b.window, c.actionDim]),
-    ...goalArrays(b, c, aug),
+    { data: imgs, shape: [b.batch, b.window, c.inputSize, c.inputSize, 3], split: true },
+    c.stateDim > 0 ? { data: b.state, shape: [b.batch, b.window, sDim], split: true } : { data: null, shape: [b.batch, b.window, 0], split: true },
+    { data: b.action, shape: [b.batch, b.window, c.actionDim], split: true },
+    ...goalHost(b, c, aug),
   ];
 }
 
-function goalArrays(b: WindowBatch, c: WorldModelConfig, aug?: WindowAugment): np.Array[] {
+function goalHost(b: WindowBatch, c: WorldModelConfig, aug?: WindowAugment): HostArray[] {
   const g = b.goals;
-  if (!g) return [np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1])];
+  if (!g) return [0, 1, 2, 3].map(() => ({ data: null, shape: [1], split: false }));
   const imgs = poolFrames(g.images[c.imageKey]!, b.batch, c.imageSize, c.inputSize);
   augmentFrames(imgs, b.batch, 1, c.inputSize, aug);
   return [
-    np.array(imgs as Float32Array<ArrayBuffer>).reshape([b.batch, c.inputSize, c.inputSize, 3]),
-    c.stateDim > 0 ? np.array(g.state as Float32Array<ArrayBuffer>).reshape([b.batch, g.state.length / b.batch]) : np.zeros([b.batch, 0]),
-    np.array(g.gap as Float32Array<ArrayBuffer>),
-    np.array(g.success as Float32Array<ArrayBuffer>),
+    { data: imgs, shape: [b.batch, c.inputSize, c.inputSize, 3], split: true },
+    c.stateDim > 0 ? { data: g.state, shape: [b.batch, g.state.length / b.batch], split: true } : { data: null, shape: [b.batch, 0], split: true },
+    { data: g.gap, shape: [b.batch], split: true },
+    { data: g.success, shape: [b.batch], split: true },
   ];
+}
+
+/** The training objective's call signature: the batch arguments in batchHost's order, then the SIGReg directions and the rest scale. */
+export function worldModelTrainingLoss(config: WorldModelConfig) {
+  return (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, gi: np.Array, gs: np.Array, gg: np.Array, gm: np.Array, dirs: np.Array, rest: np.Array) =>
+    worldModelLosses(p, images, state, actions, dirs, gi, gs, gg, gm, config, rest);
 }
 
 function requireFeatures(ds: Dataset, c: WorldModelConfig): void {
@@ -174,7 +187,7 @@ function setMapSize(config: WorldModelConfig, size: number, latent: string): voi
 }
 
 /** The training settings config.json records, which a resumed run keeps. */
-interface SavedTraining { steps: number; batch: number; lr: number; seed: number; stall_oversample?: { copies: number }; hue_jitter?: number; shift_jitter?: number; shift_jitter_from?: number; rollout_schedule?: { from: number; steps: number }[] }
+interface SavedTraining { steps: number; batch: number; lr: number; seed: number; data_parallel?: number; stall_oversample?: { copies: number }; hue_jitter?: number; shift_jitter?: number; shift_jitter_from?: number; rollout_schedule?: { from: number; steps: number }[] }
 
 /**
  * A resumed run continues as it was started (batch, learning rate, seed, stall oversampling, hue
@@ -182,12 +195,20 @@ interface SavedTraining { steps: number; batch: number; lr: number; seed: number
  * contradicts the saved value is refused. --steps may change (it extends the run), and so may
  * --rollout-steps (a rollout curriculum; see trainWorldModel).
  */
-function resumedSettings(o: TrainWorldModelOptions, t: SavedTraining): { seed: number; hp: typeof WM_DEFAULTS; stallOversample: number | undefined; hueJitter: number; shiftJitter: number; shiftJitterFrom: number } {
+function resumedSettings(o: TrainWorldModelOptions, t: SavedTraining): { seed: number; hp: typeof WM_DEFAULTS; stallOversample: number | undefined; hueJitter: number; shiftJitter: number; shiftJitterFrom: number; dataParallel: number } {
   const was = t.stall_oversample?.copies ?? 1;
-  for (const [flag, given, value] of [['--batch', o.batch, t.batch], ['--lr', o.lr, t.lr], ['--seed', o.seed, t.seed], ['--oversample-stalls', o.stallOversample, was], ['--hue-jitter', o.hueJitter, t.hue_jitter ?? 0], ['--shift-jitter', o.shiftJitter, t.shift_jitter ?? 0], ['--shift-jitter-from', o.shiftJitterFrom, t.shift_jitter_from ?? 0]] as const) {
+  for (const [flag, given, value] of [['--batch', o.batch, t.batch], ['--lr', o.lr, t.lr], ['--seed', o.seed, t.seed], ['--oversample-stalls', o.stallOversample, was], ['--hue-jitter', o.hueJitter, t.hue_jitter ?? 0], ['--shift-jitter', o.shiftJitter, t.shift_jitter ?? 0], ['--shift-jitter-from', o.shiftJitterFrom, t.shift_jitter_from ?? 0], ['--data-parallel', o.dataParallel, t.data_parallel ?? 1]] as const) {
     if (given !== undefined && given !== value) throw new InputError(`${flag} ${given} differs from ${o.out}'s ${value} (config.json); a resumed run keeps its settings`, `drop ${flag} to resume, or train into a new --out`);
   }
-  return { seed: t.seed, hp: { ...WM_DEFAULTS, steps: o.steps ?? t.steps, batch: t.batch, lr: t.lr }, stallOversample: was, hueJitter: t.hue_jitter ?? 0, shiftJitter: t.shift_jitter ?? 0, shiftJitterFrom: t.shift_jitter_from ?? 0 };
+  return { seed: t.seed, hp: { ...WM_DEFAULTS, steps: o.steps ?? t.steps, batch: t.batch, lr: t.lr }, stallOversample: was, hueJitter: t.hue_jitter ?? 0, shiftJitter: t.shift_jitter ?? 0, shiftJitterFrom: t.shift_jitter_from ?? 0, dataParallel: t.data_parallel ?? 1 };
+}
+
+/** --data-parallel N runs N single-threaded Wasm replicas, each on an equal share of the batch. */
+function checkDataParallel(n: number, batch: number, device: NNDevice): void {
+  if (n <= 1) return;
+  if (device !== 'wasm') throw new InputError(`--data-parallel ${n} splits Wasm training over CPU cores; --device ${device} does not run on them`, 'drop --data-parallel, or use --device wasm');
+  if (wasmThreads() > 1) throw new InputError(`--data-parallel ${n} and UMWELT_WASM_THREADS=${wasmThreads()} would both claim the cores`, 'use one of them: unset UMWELT_WASM_THREADS, or drop --data-parallel');
+  if (batch % n !== 0) throw new InputError(`--batch ${batch} does not split into ${n} equal shards`, `use a batch that is a multiple of ${n}, e.g. --batch ${Math.max(n, Math.round(batch / n) * n)}`);
 }
 
 export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ steps: number; seconds: number; finalLoss: number; out: string; stoppedEarly: boolean }> {
@@ -199,7 +220,8 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   // Read once: a resumed run needs its step (rollout schedule) and its parameters.
   const resumedCk = resume ? loadCheckpoint(paths.checkpoint) : null;
   const saved = resume ? (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig; training: SavedTraining }) : null;
-  const { seed, hp, stallOversample, hueJitter, shiftJitter, shiftJitterFrom } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample, hueJitter: o.hueJitter ?? 0, shiftJitter: o.shiftJitter ?? 0, shiftJitterFrom: o.shiftJitterFrom ?? 0 };
+  const { seed, hp, stallOversample, hueJitter, shiftJitter, shiftJitterFrom, dataParallel } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample, hueJitter: o.hueJitter ?? 0, shiftJitter: o.shiftJitter ?? 0, shiftJitterFrom: o.shiftJitterFrom ?? 0, dataParallel: o.dataParallel ?? 1 };
+  checkDataParallel(dataParallel, hp.batch, device);
 
   let config: WorldModelConfig;
   let stalls: Awaited<ReturnType<typeof stallSampling>> | undefined;
@@ -274,15 +296,14 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     if (shiftJitterFrom > 0 && !shiftJitter) throw new InputError('--shift-jitter-from needs --shift-jitter PX (it says when shifting starts)', 'add --shift-jitter 2, or drop --shift-jitter-from');
     if (shiftJitter > config.inputSize / 4) throw new InputError(`--shift-jitter ${shiftJitter} would move ${config.inputSize}-px frames by more than a quarter of their width`, `use at most ${config.inputSize / 4}, e.g. --shift-jitter 4`);
     stalls = await stallSampling(ds, config, stallOversample);
-    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}), ...(hueJitter ? { hue_jitter: hueJitter } : {}), ...(shiftJitter ? { shift_jitter: shiftJitter } : {}), ...(shiftJitterFrom ? { shift_jitter_from: shiftJitterFrom } : {}) } }, null, 2));
+    writeFileSync(paths.config, JSON.stringify({ model: config, training: { ...hp, seed, device, data: o.data, dataset: ds.info.umwelt ?? null, ...(stalls ? { stall_oversample: stalls.summary } : {}), ...(hueJitter ? { hue_jitter: hueJitter } : {}), ...(shiftJitter ? { shift_jitter: shiftJitter } : {}), ...(shiftJitterFrom ? { shift_jitter_from: shiftJitterFrom } : {}), ...(dataParallel > 1 ? { data_parallel: dataParallel } : {}) } }, null, 2));
   }
   requireFeatures(ds, config);
 
   const optimizer = { lr: hp.lr, warmupSteps: hp.warmup, totalSteps: hp.steps, weightDecay: hp.weightDecay, clipNorm: 1 };
   const template = initWorldModel(config, seed);
   let trainer: Trainer<WorldModelParams>;
-  const loss = (p: WorldModelParams, images: np.Array, state: np.Array, actions: np.Array, dirs: np.Array, gi: np.Array, gs: np.Array, gg: np.Array, gm: np.Array, rest: np.Array) =>
-    worldModelLosses(p, images, state, actions, dirs, gi, gs, gg, gm, config, rest);
+  const loss = worldModelTrainingLoss(config);
   if (resumedCk) {
     const ck = resumedCk;
     const params = restoreTree(ck, 'params', template, paths.checkpoint);
@@ -293,6 +314,7 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
     trainer = new Trainer(loss as never, template, { optimizer });
   }
   if (trainer.step >= hp.steps) return { steps: trainer.step, seconds: 0, finalLoss: NaN, out: o.out, stoppedEarly: false };
+  const dp = dataParallel > 1 ? await DataParallelTrainer.start(trainer, dataParallel, new URL('../node/wm-replica.ts', import.meta.url), { config, optimizer }) : null;
 
   const T = envWindowLength(config);
   // Each (re)start draws its own loader stream: deterministic given the seed and the start step.
@@ -314,53 +336,62 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const startStep = trainer.step;
   let last = NaN;
   let stoppedEarly = false;
-  for await (const envBatch of loader.batches()) {
-    if (trainer.step >= hp.steps) break;
-    const b = skipFrames(envBatch, frameSkip(config));
-    const aug: WindowAugment = {
-      ...(hueJitter ? { hueDegrees: hueAngles(b.batch, hueJitter, seed, trainer.step) } : {}),
-      ...(shiftJitter && trainer.step >= shiftJitterFrom ? { shifts: pixelShifts(b.batch, shiftJitter, seed, trainer.step) } : {}),
-    };
-    const [images, state, actions, ...goal] = batchArrays(b, config, aug);
-    const dirs = np.array(randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step)).reshape([config.latentDim, WM_DEFAULTS.sigregDirections]);
-    const rest = np.array(new Float32Array([restScale(trainer.step, config.idmWarmup ?? 0, config.idmRamp ?? 0)])).reshape([]);
-    const s = await trainer.train(images!, state!, actions!, dirs, ...goal, rest);
-    last = s.loss;
-    o.onStep?.(s.step, hp.steps, s.loss);
-    const record: Record<string, unknown> = { step: s.step, lr: s.lr, grad_norm: s.gradNorm, seconds: (performance.now() - t0) / 1000 };
-    LOSS_PARTS.forEach((name, i) => { record[name] = s.parts[i]; });
-    const warning = watch?.observe(s.step, s.parts[LOSS_PARTS.indexOf('temporal')]!);
-    if (warning) {
-      record.motion_warning = warning;
-      o.onWarning?.(warning);
+  try {
+    for await (const envBatch of loader.batches()) {
+      if (trainer.step >= hp.steps) break;
+      const b = skipFrames(envBatch, frameSkip(config));
+      const aug: WindowAugment = {
+        ...(hueJitter ? { hueDegrees: hueAngles(b.batch, hueJitter, seed, trainer.step) } : {}),
+        ...(shiftJitter && trainer.step >= shiftJitterFrom ? { shifts: pixelShifts(b.batch, shiftJitter, seed, trainer.step) } : {}),
+      };
+      // worldModelTrainingLoss' arguments: the batch, then the step's SIGReg directions and rest scale (shared by every shard).
+      const args: HostArray[] = [
+        ...batchHost(b, config, aug),
+        { data: randomDirections(config.latentDim, WM_DEFAULTS.sigregDirections, seed, trainer.step), shape: [config.latentDim, WM_DEFAULTS.sigregDirections], split: false },
+        { data: new Float32Array([restScale(trainer.step, config.idmWarmup ?? 0, config.idmRamp ?? 0)]), shape: [], split: false },
+      ];
+      const s = dp ? await dp.train(args) : await trainer.train(...deviceArgs(args));
+      last = s.loss;
+      o.onStep?.(s.step, hp.steps, s.loss);
+      const record: Record<string, unknown> = { step: s.step, lr: s.lr, grad_norm: s.gradNorm, seconds: (performance.now() - t0) / 1000 };
+      LOSS_PARTS.forEach((name, i) => { record[name] = s.parts[i]; });
+      const warning = watch?.observe(s.step, s.parts[LOSS_PARTS.indexOf('temporal')]!);
+      if (warning) {
+        record.motion_warning = warning;
+        o.onWarning?.(warning);
+      }
+      if (s.step % WM_DEFAULTS.monitorEvery === 0 || s.step === hp.steps) {
+        // Collapse monitor: per-dimension std and effective rank of embeddings of this batch's frames.
+        const frames = b.batch * b.window;
+        const x = np.array(poolFrames(b.images[config.imageKey]!, frames, config.imageSize, config.inputSize)).reshape([frames, config.inputSize, config.inputSize, 3]);
+        const sDim = b.state.length / frames;
+        const st = config.stateDim > 0 ? np.array(b.state as Float32Array<ArrayBuffer>).reshape([frames, sDim]) : np.zeros([frames, 1]);
+        const tp = trainer.params;
+        const z = (await encodeJit({ convs: tree.ref(tp.convs), proj: tree.ref(tp.proj), ...(tp.readout ? { readout: tree.ref(tp.readout) } : {}) }, x, st).data()) as Float32Array;
+        const std = columnStd(z, frames, config.latentDim);
+        record.z_std_mean = std.reduce((a, v) => a + v, 0) / std.length;
+        record.z_std_min = Math.min(...std);
+        record.effective_rank = effectiveRank(z, frames, config.latentDim);
+      }
+      const outOfTime = o.timeLimit !== undefined && (performance.now() - t0) / 1000 >= o.timeLimit;
+      // Every 50th step, the first 10 of each invocation and its last (step rate without the jit compile).
+      if (s.step % 50 === 0 || s.step - startStep <= 10 || outOfTime || record.effective_rank !== undefined || warning) appendFileSync(paths.metrics, JSON.stringify(record) + '\n');
+      if (s.step % WM_DEFAULTS.checkpointEvery === 0 || s.step === hp.steps || outOfTime) {
+        await saveCheckpoint(paths.checkpoint, trainer.stateTrees(), { format: 'umwelt-checkpoint/1', step: s.step, config: config as unknown as Record<string, unknown>, kind: 'world-model' });
+      }
+      if (outOfTime && s.step < hp.steps) {
+        stoppedEarly = true;
+        break;
+      }
     }
-    if (s.step % WM_DEFAULTS.monitorEvery === 0 || s.step === hp.steps) {
-      // Collapse monitor: per-dimension std and effective rank of embeddings of this batch's frames.
-      const frames = b.batch * b.window;
-      const x = np.array(poolFrames(b.images[config.imageKey]!, frames, config.imageSize, config.inputSize)).reshape([frames, config.inputSize, config.inputSize, 3]);
-      const sDim = b.state.length / frames;
-      const st = config.stateDim > 0 ? np.array(b.state as Float32Array<ArrayBuffer>).reshape([frames, sDim]) : np.zeros([frames, 1]);
-      const tp = trainer.params;
-      const z = (await encodeJit({ convs: tree.ref(tp.convs), proj: tree.ref(tp.proj), ...(tp.readout ? { readout: tree.ref(tp.readout) } : {}) }, x, st).data()) as Float32Array;
-      const std = columnStd(z, frames, config.latentDim);
-      record.z_std_mean = std.reduce((a, v) => a + v, 0) / std.length;
-      record.z_std_min = Math.min(...std);
-      record.effective_rank = effectiveRank(z, frames, config.latentDim);
-    }
-    const outOfTime = o.timeLimit !== undefined && (performance.now() - t0) / 1000 >= o.timeLimit;
-    // Every 50th step, the first 10 of each invocation and its last (step rate without the jit compile).
-    if (s.step % 50 === 0 || s.step - startStep <= 10 || outOfTime || record.effective_rank !== undefined || warning) appendFileSync(paths.metrics, JSON.stringify(record) + '\n');
-    if (s.step % WM_DEFAULTS.checkpointEvery === 0 || s.step === hp.steps || outOfTime) {
-      await saveCheckpoint(paths.checkpoint, trainer.stateTrees(), { format: 'umwelt-checkpoint/1', step: s.step, config: config as unknown as Record<string, unknown>, kind: 'world-model' });
-    }
-    if (outOfTime && s.step < hp.steps) {
-      stoppedEarly = true;
-      break;
-    }
+    // The replicas must have trained the very model this thread saves.
+    await dp?.verifyInSync();
+  } finally {
+    await dp?.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  // One GPU, or as many cores as jax-js runs Wasm threads on (UMWELT_WASM_THREADS), so the cost counts both cores.
-  const units = device === 'wasm' ? wasmThreads() : 1;
+  // One GPU, or one core per Wasm thread (UMWELT_WASM_THREADS) or data-parallel shard, so the cost counts every core.
+  const units = device === 'wasm' ? wasmThreads() * dataParallel : 1;
   ledger.add({ kind: 'train', name: 'world-model', flops: flopsPerStep * (trainer.step - startStep), seconds, device, units });
   writeFileSync(paths.ledger, JSON.stringify(ledger.toJSON(), null, 2));
   const steps = trainer.step;
