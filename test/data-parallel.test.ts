@@ -58,7 +58,7 @@ test('Trainer.gradients + applyGradients is the same step as Trainer.train, bit 
     assert.deepEqual([b.step, b.gradNorm, b.lr, Array.from(g.parts)], [a.step, a.gradNorm, a.lr, a.parts], `step ${i + 1}`);
   }
   assert.deepEqual(await leaves(two.params), await leaves(one.params), 'same parameters after 4 steps');
-  await assert.rejects(two.applyGradients([new Float32Array(3)]), /applyGradients: 1 gradient arrays for 3 parameters/);
+  await assert.rejects(two.applyGradients([new Float32Array(3)]), /applyGradients: gradient: 1 arrays for 3 parameters/);
   one.dispose();
   two.dispose();
 });

@@ -37,6 +37,19 @@ export interface StepStats {
   parts: number[];
 }
 
+/**
+ * A new tree shaped like `like` (which is left as it is) holding `leaves`, one host array per leaf
+ * in `tree.leaves` order; `what` names the arrays in the error a count or size mismatch raises.
+ */
+export function treeFromHost<P extends Tree>(like: P, leaves: Float32Array[], what: string): P {
+  const [old, structure] = tree.flatten(like) as [A[], ReturnType<typeof tree.structure>];
+  if (leaves.length !== old.length) throw new Error(`${what}: ${leaves.length} arrays for ${old.length} parameters`);
+  return tree.unflatten(structure, old.map((p, i) => {
+    if (leaves[i]!.length !== p.size) throw new Error(`${what} ${i} has ${leaves[i]!.length} values, its parameter ${p.size}`);
+    return np.array(leaves[i]! as Float32Array<ArrayBuffer>).reshape(p.shape);
+  })) as P;
+}
+
 export class Trainer<P extends Tree> {
   params: P;
   opt: AdamState<P>;
@@ -129,12 +142,7 @@ export class Trainer<P extends Tree> {
    * state computes the same new state, bit for bit.
    */
   async applyGradients(grads: Float32Array[]): Promise<{ step: number; gradNorm: number; lr: number }> {
-    const [leaves, structure] = tree.flatten(this.params) as [A[], ReturnType<typeof tree.structure>];
-    if (grads.length !== leaves.length) throw new Error(`applyGradients: ${grads.length} gradient arrays for ${leaves.length} parameters`);
-    const g = tree.unflatten(structure, leaves.map((p, i) => {
-      if (grads[i]!.length !== p.size) throw new Error(`applyGradients: gradient ${i} has ${grads[i]!.length} values, its parameter ${p.size}`);
-      return np.array(grads[i]! as Float32Array<ArrayBuffer>).reshape(p.shape);
-    })) as P;
+    const g = treeFromHost(this.params, grads, 'applyGradients: gradient');
     this.step++;
     const h = adamHyper(this.options.optimizer, this.step);
     const hyper = np.array(new Float32Array([h.lr, h.bc1, h.bc2, this.options.emaDecay ?? 0]));

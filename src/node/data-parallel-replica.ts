@@ -1,22 +1,16 @@
 /** The worker side of data-parallel training (data-parallel.ts): serves one replica's requests in order. */
 import { parentPort } from 'node:worker_threads';
 import '../nn/polyfills.ts';
-import { numpy as np, tree } from '@jax-js/jax';
-import type { Trainer } from '../nn/trainer.ts';
+import { tree } from '@jax-js/jax';
+import { treeFromHost, type Trainer } from '../nn/trainer.ts';
 import type { Tree } from '../nn/optim.ts';
-import { deviceArgs, type FromReplica, type ReplicaState, type ToReplica } from './data-parallel.ts';
+import { deviceArgs, hostLeaves, type FromReplica, type ReplicaState, type ToReplica } from './data-parallel.ts';
 
 /** `template` with its leaves replaced by `leaves` (same order and sizes); the template is released. */
 export function fromLeaves<P extends Tree>(template: P, leaves: Float32Array[]): P {
-  const [old, structure] = tree.flatten(template) as [np.Array[], ReturnType<typeof tree.structure>];
-  if (old.length !== leaves.length) throw new Error(`replica state has ${leaves.length} arrays, the model ${old.length}`);
-  const fresh = old.map((t, i) => {
-    if (leaves[i]!.length !== t.size) throw new Error(`replica state array ${i} has ${leaves[i]!.length} values, the model's ${t.size}`);
-    const a = np.array(leaves[i]! as Float32Array<ArrayBuffer>).reshape(t.shape);
-    t.dispose();
-    return a;
-  });
-  return tree.unflatten(structure, fresh) as P;
+  const filled = treeFromHost(template, leaves, 'replica state array');
+  tree.dispose(template);
+  return filled;
 }
 
 /** The optimizer-state half of a replica's start: `{ opt, step }` for the Trainer constructor. */
@@ -36,8 +30,7 @@ export function serveReplica<P extends Tree>(trainer: Trainer<P>): void {
     } else if (m.type === 'apply') {
       await trainer.applyGradients(m.grads);
     } else {
-      const params = await Promise.all((tree.leaves(trainer.params) as np.Array[]).map(async (x) => (await x.ref.data()) as Float32Array));
-      post({ type: 'params', params });
+      post({ type: 'params', params: await hostLeaves(trainer.params) });
     }
   };
   port.on('message', (m: ToReplica) => {

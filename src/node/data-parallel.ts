@@ -59,7 +59,8 @@ export function meanOf(arrays: Float32Array[]): Float32Array {
   return out;
 }
 
-async function hostLeaves(t: Tree): Promise<Float32Array[]> {
+/** Every leaf of `t` read back to the host (the tree is kept). */
+export async function hostLeaves(t: Tree): Promise<Float32Array[]> {
   return Promise.all((tree.leaves(t) as np.Array[]).map(async (x) => (await x.ref.data()) as Float32Array));
 }
 

@@ -56,7 +56,7 @@ export function trainCommand(program: Command): void {
     })
     .option('--seed <n>', 'seed (default 0)', wholeNumber('--seed'))
     .option('--device <d>', 'wasm | webgpu', 'wasm')
-    .option('--data-parallel <n>', 'split each batch over n single-threaded Wasm replicas, one per CPU core, and average their gradients (default 1; 2 on a 2-core machine trains ~1.6× more steps per minute)', wholeNumber('--data-parallel', 1))
+    .option('--data-parallel <n>', 'split each batch over n single-threaded Wasm replicas, one per CPU core, and average their gradients (default 1; 2 on a 2-core machine trains ~1.5× more steps per minute)', wholeNumber('--data-parallel', 1))
     .option('--json', 'print one JSON object on stdout')
     .action(async (o: { data: string; out: string; steps?: number; batch?: number; lr?: number; dataParallel?: number; regularizer: 'vicreg' | 'sigreg'; latent: 'vector' | 'map'; readout?: 'linear' | 'keypoints'; centerImages?: boolean; proprio?: boolean; idm?: number; idmGap?: number; idmWarmup?: number; idmRamp?: number; targetStopgrad?: boolean; rolloutSteps?: number; planRollout?: number; planRolloutWeighting?: 'uniform' | 'motion'; planRolloutInputGrad?: boolean; planRolloutHard?: boolean; mapHidden?: number; mapTransport?: number; mapSize?: number; encoderKernel?: number; mapRecon?: number; oversampleStalls?: number; hueJitter?: number; shiftJitter?: number; shiftJitterFrom?: number; frameSkip?: number; temporal?: number; variance?: number; covariance?: number; reachTime?: number; timeLimit?: number; seed?: number; device: string; json?: boolean }) => {
       if (o.device !== 'wasm' && o.device !== 'webgpu') throw oneOf('device', o.device, ['wasm', 'webgpu']);
