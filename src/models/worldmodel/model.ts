@@ -221,10 +221,11 @@ export function chunkedFrameEncoder(params: Pick<WorldModelParams, 'convs' | 'pr
   const L = latentSize(c);
   return async (frames, states) => {
     const out = new Float32Array(frames.length * L);
+    const stateList = Array.from(states);
     for (let i0 = 0; i0 < frames.length; i0 += chunk) {
       const n = Math.min(chunk, frames.length - i0);
       const pad = <T>(xs: T[]): T[] => [...xs, ...Array<T>(chunk - n).fill(xs[n - 1]!)];
-      const z = (await embed(pad(frames.slice(i0, i0 + n)), pad(Array.from(states).slice(i0, i0 + n))).data()) as Float32Array;
+      const z = (await embed(pad(frames.slice(i0, i0 + n)), pad(stateList.slice(i0, i0 + n))).data()) as Float32Array;
       out.set(z.subarray(0, n * L), i0 * L);
     }
     return out;
