@@ -283,6 +283,36 @@ for (const [weighting, inputGrad, hard] of [['uniform', false, false], ['motion'
   tree.dispose([p, images, actions, e0]);
 });
 
+test('plan-rollout loss with input gradients reuses the rollout loss\'s predictions: same loss parts and predictor gradient as its own rollout', async () => {
+  // With input gradients the planning-embedding rollout is the rollout term's own computation and
+  // is not run again; without them it runs rolloutLatents on stop-gradient inputs. The two must
+  // agree on every loss value and on the predictor's gradient (only the encoder's may differ).
+  const [b, K] = [3, 3];
+  const run = async (inputGrad: boolean) => {
+    const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], latent: 'map', mapChannels: 4, mapHidden: 8, readout: 'keypoints', latentDim: 8, planRolloutWeighting: 'motion', planRolloutInputGrad: inputGrad, rolloutSteps: K });
+    c.weights = { teacher: 0, rollout: 0, variance: 0, covariance: 0, sigreg: 0, idm: 0, temporal: 0, planRollout: 1 };
+    const t = c.history + K;
+    const images = np.array(gaussian(b * t * 16 * 16 * 3, 1, 3, 0.2)).reshape([b, t, 16, 16, 3]).add(0.5);
+    const actions = np.array(gaussian(b * t * 2, 1, 4)).reshape([b, t, 2]);
+    const objective = (p: ReturnType<typeof initWorldModel>) => worldModelLosses(p, images.ref, np.zeros([b, t, 0]), actions.ref, np.zeros([c.latentDim, 8]),
+      np.zeros([1]), np.zeros([1]), np.zeros([1]), np.zeros([1]), c);
+    const p = initWorldModel(c, 11);
+    const parts = Array.from((await jit(objective)(tree.ref(p)).data()) as Float32Array);
+    const e0 = np.array(Float32Array.from(LOSS_PARTS, (_, i) => (i === 0 ? 1 : 0)));
+    const g = jit(grad((q: typeof p) => objective(q).mul(e0.ref).sum()))(p);
+    const predictor = await Promise.all((tree.leaves(g.predictor as never) as ReturnType<typeof np.zeros>[]).map(async (l) => Array.from((await l.ref.data()) as Float32Array)));
+    tree.dispose([g, images, actions, e0]);
+    return { parts, predictor: predictor.flat() };
+  };
+  const shared = await run(true), own = await run(false);
+  assert.deepEqual(shared.parts, own.parts, 'identical loss parts (teacher, rollout, plan rollout …)');
+  assert.ok(shared.parts[LOSS_PARTS.indexOf('plan_rollout')]! > 0, 'the plan-rollout term is live');
+  const scale = Math.max(...own.predictor.map(Math.abs));
+  assert.ok(scale > 1e-4, 'the predictor gets a gradient');
+  const diff = Math.max(...shared.predictor.map((v, i) => Math.abs(v - own.predictor[i]!)));
+  assert.ok(diff <= 1e-5 * scale, `predictor gradients agree (max |diff| ${diff} of ${scale})`);
+});
+
 test('map reconstruction: each cell\'s channels decode linearly to its P×P grey levels; the encoder learns from it, the predictor does not', async () => {
   const c = defaultWorldModelConfig({ actionDim: 2, imageSize: 16, inputSize: 16, channels: [8, 8], patch: 2, latent: 'map', mapChannels: 3, mapHidden: 8, centerImages: true });
   c.weights = { teacher: 0, rollout: 0, variance: 0, covariance: 0, sigreg: 0, idm: 0, temporal: 0, mapRecon: 1 };

@@ -393,7 +393,9 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   // The planning embedding: the map's readout ('map'), or the latent itself ('vector').
   const e = readout(p.readout, zFlat.ref, c).reshape([b, t, d]);
   const z = zFlat.reshape([b, t, D]);
-  const preds = handles(p.predictor, 2 * K + (wPlan > 0 ? 1 : 0));
+  // With input gradients the planning-embedding rollout is the rollout loss's own rollout.
+  const sharePlanRollout = wPlan > 0 && !!c.planRolloutInputGrad;
+  const preds = handles(p.predictor, 2 * K - 1 + (wPlan > 0 && !sharePlanRollout ? 1 : 0));
   // Inverse-dynamics pairs (i, j): frames idmMaxGap apart (default: consecutive frames).
   const maxGap = Math.min(t - 1, c.idmMaxGap ?? 1);
   const pairs: [number, number][] = [];
@@ -420,26 +422,32 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
     reach = np.zeros([]);
   }
 
-  // Teacher forcing: predict z[i+1] from the true history ending at i.
-  let teacher: A | undefined;
-  for (let k = 0; k < K; k++) {
-    const i = H - 1 + k;
-    const pred = predict(preds[k]!, z.ref.slice([], [i - H + 1, i + 1], []), actAt(i), c);
-    const l = np.square(pred.sub(predTarget(i + 1))).mean();
-    teacher = teacher ? teacher.add(l) : l;
-  }
-  // Multi-step rollout from the first full history, feeding predictions back.
+  // Multi-step rollout from the first full history, feeding predictions back. Its predictions are
+  // kept: the teacher-forced first step and (with input gradients) the planning-embedding rollout
+  // below are the same computation, so they reuse them instead of running the predictor again
+  // (9 predictor passes per window become 5 in the two-room recipe; same loss and gradients).
   let hist = z.ref.slice([], [0, H], []); // [B, H, D]
   let rollout: A | undefined;
+  let firstStep: A | undefined;
+  const rolloutPreds: A[] = [];
   for (let k = 0; k < K; k++) {
     const i = H - 1 + k;
-    const pred = predict(preds[K + k]!, hist.ref, actAt(i), c);
+    const pred = predict(preds[K - 1 + k]!, hist.ref, actAt(i), c);
+    if (sharePlanRollout) rolloutPreds.push(pred.ref);
     const l = np.square(pred.ref.sub(predTarget(i + 1))).mean();
+    if (k === 0) firstStep = l.ref;
     rollout = rollout ? rollout.add(l) : l;
     const next = np.concatenate([hist.slice([], [1, H], []), pred.reshape([b, 1, D])], 1);
     hist = next;
   }
   hist.dispose();
+  // Teacher forcing: predict z[i+1] from the true history ending at i (step 0 is the rollout's).
+  let teacher: A = firstStep!;
+  for (let k = 1; k < K; k++) {
+    const i = H - 1 + k;
+    const pred = predict(preds[k - 1]!, z.ref.slice([], [i - H + 1, i + 1], []), actAt(i), c);
+    teacher = teacher.add(np.square(pred.sub(predTarget(i + 1))).mean());
+  }
   // Planning-embedding rollout: the planner scores keypoints of predicted maps, and the map loss
   // barely sees a few-pixel agent move, so rollouts lag the true motion. Targets and the readout
   // are stop-gradient: the encoder cannot make keypoints easier to predict by freezing them (it
@@ -447,9 +455,14 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   // learn what the predictor needs to see.
   let planRollout: A = np.zeros([]);
   if (wPlan > 0) {
-    const zs = c.planRolloutInputGrad ? z.ref.slice([], [0, H], []) : lax.stopGradient(z.ref.slice([], [0, H], []));
     const target = lax.stopGradient(e.ref.slice([], [H, H + K], [])).reshape([b * K, d]);
-    const predicted = rolloutLatents(preds[2 * K]!, zs, actions.ref.slice([], [H - 1, H - 1 + K], []), c).reshape([b * K, D]);
+    let predicted: A;
+    if (sharePlanRollout) {
+      predicted = np.stack(rolloutPreds, 1).reshape([b * K, D]);
+    } else {
+      const zs = lax.stopGradient(z.ref.slice([], [0, H], []));
+      predicted = rolloutLatents(preds[2 * K - 1]!, zs, actions.ref.slice([], [H - 1, H - 1 + K], []), c).reshape([b * K, D]);
+    }
     let sq = np.square(readout({ logBeta: kpBeta! }, predicted, c).sub(target.ref)); // [B·K, d]
     if (c.planRolloutWeighting === 'motion') {
       // Each coordinate weighted by the variance of its true displacement from the last history
@@ -527,7 +540,10 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
 export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): number {
   let f = encoderFlops(c, batch * t);
   const K = t - c.history;
-  f += 2 * K * predictorFlops(c, batch);
+  // Predictor passes: K rollout steps and K − 1 teacher-forced ones (the first is the rollout's),
+  // plus the planning-embedding rollout's K when it cannot reuse the rollout (no input gradients).
+  const planOwn = isMap(c) && c.readout === 'keypoints' && (c.weights.planRollout ?? 0) > 0 && !c.planRolloutInputGrad;
+  f += (2 * K - 1 + (planOwn ? K : 0)) * predictorFlops(c, batch);
   f += (t - Math.min(t - 1, c.idmMaxGap ?? 1)) * mlpFlops(batch, [2 * c.latentDim, c.predictorHidden, c.actionDim]);
   // Time-to-reach: the goal frames encoded, and the head.
   if ((c.weights.reachTime ?? 0) > 0) f += encoderFlops(c, batch) + reachTimeFlops(batch, c.latentDim, c.predictorHidden);
