@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,6 +128,7 @@ test('train world-model --data-parallel 2: trains, is reproducible, counts 2 cor
   r = train('c', '--steps', '2', '--batch', '5', '--data-parallel', '2');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^error: --batch 5 does not split into 2 equal shards\nhint: use a batch that is a multiple of 2/);
+  assert.equal(existsSync(join(tmp, 'c')), false, 'a refused command leaves no run folder behind');
   r = umwelt({ UMWELT_WASM_THREADS: '2' }, 'train', 'world-model', '--data', data, '--out', join(tmp, 'd'), '--steps', '2', '--batch', '4', '--data-parallel', '2');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^error: --data-parallel 2 and UMWELT_WASM_THREADS=2 would both claim the cores/);

@@ -215,13 +215,14 @@ export async function trainWorldModel(o: TrainWorldModelOptions): Promise<{ step
   const device = await useDevice(o.device ?? 'wasm');
   const ds = await openDataset(o.data);
   const paths = runPaths(o.out);
-  mkdirSync(join(o.out, 'checkpoints'), { recursive: true });
   const resume = existsSync(paths.checkpoint);
   // Read once: a resumed run needs its step (rollout schedule) and its parameters.
   const resumedCk = resume ? loadCheckpoint(paths.checkpoint) : null;
   const saved = resume ? (JSON.parse(readFileSync(paths.config, 'utf8')) as { model: WorldModelConfig; training: SavedTraining }) : null;
   const { seed, hp, stallOversample, hueJitter, shiftJitter, shiftJitterFrom, dataParallel } = saved ? resumedSettings(o, saved.training) : { seed: o.seed ?? 0, hp: { ...WM_DEFAULTS, steps: o.steps ?? WM_DEFAULTS.steps, batch: o.batch ?? WM_DEFAULTS.batch, lr: o.lr ?? WM_DEFAULTS.lr }, stallOversample: o.stallOversample, hueJitter: o.hueJitter ?? 0, shiftJitter: o.shiftJitter ?? 0, shiftJitterFrom: o.shiftJitterFrom ?? 0, dataParallel: o.dataParallel ?? 1 };
   checkDataParallel(dataParallel, hp.batch, device);
+  // Only after the settings are checked: a rejected command leaves no empty run folder behind.
+  mkdirSync(join(o.out, 'checkpoints'), { recursive: true });
 
   let config: WorldModelConfig;
   let stalls: Awaited<ReturnType<typeof stallSampling>> | undefined;
