@@ -360,6 +360,14 @@ function handles<T extends JsTree<A>>(t: T, n: number): T[] {
   return Array.from({ length: n }, (_, i) => (i + 1 < n ? tree.ref(t) : t));
 }
 
+/**
+ * Weight of the planning-embedding rollout term (keypoint readouts of map latents only; 0 off).
+ * With planRolloutInputGrad its rollout is the rollout loss's own and is not run again.
+ */
+function planRolloutWeight(c: WorldModelConfig): number {
+  return isMap(c) && c.readout === 'keypoints' ? (c.weights.planRollout ?? 0) : 0;
+}
+
 export const LOSS_PARTS = ['total', 'teacher', 'rollout', 'variance', 'covariance', 'sigreg', 'idm', 'temporal', 'reach_time', 'plan_rollout', 'map_recon'] as const;
 
 /** Expectile τ of the time-to-reach regression (below 0.5: leans toward the data's fastest gaps). */
@@ -387,13 +395,12 @@ export function worldModelLosses(p: WorldModelParams, images: A, state: A, actio
   const reconImages = wRecon > 0 ? images.ref.reshape([b * t, s, s, 3]) : null;
   const zFlat = encode({ convs: p.convs, proj: p.proj }, images.reshape([b * t, s, s, 3]),
     c.stateDim > 0 ? state.reshape([b * t, c.stateDim]) : (state.dispose(), null), c); // [B·T, D]
-  const wPlan = map && c.readout === 'keypoints' ? (w.planRollout ?? 0) : 0;
+  const wPlan = planRolloutWeight(c);
   // Taken before the readout below consumes it (the plan-rollout term reads keypoints with it fixed).
   const kpBeta = wPlan > 0 ? lax.stopGradient((p.readout as KeypointParams).logBeta.ref) : undefined;
   // The planning embedding: the map's readout ('map'), or the latent itself ('vector').
   const e = readout(p.readout, zFlat.ref, c).reshape([b, t, d]);
   const z = zFlat.reshape([b, t, D]);
-  // With input gradients the planning-embedding rollout is the rollout loss's own rollout.
   const sharePlanRollout = wPlan > 0 && !!c.planRolloutInputGrad;
   const preds = handles(p.predictor, 2 * K - 1 + (wPlan > 0 && !sharePlanRollout ? 1 : 0));
   // Inverse-dynamics pairs (i, j): frames idmMaxGap apart (default: consecutive frames).
@@ -542,7 +549,7 @@ export function worldModelFlops(c: WorldModelConfig, batch: number, t: number): 
   const K = t - c.history;
   // Predictor passes: K rollout steps and K − 1 teacher-forced ones (the first is the rollout's),
   // plus the planning-embedding rollout's K when it cannot reuse the rollout (no input gradients).
-  const planOwn = isMap(c) && c.readout === 'keypoints' && (c.weights.planRollout ?? 0) > 0 && !c.planRolloutInputGrad;
+  const planOwn = planRolloutWeight(c) > 0 && !c.planRolloutInputGrad;
   f += (2 * K - 1 + (planOwn ? K : 0)) * predictorFlops(c, batch);
   f += (t - Math.min(t - 1, c.idmMaxGap ?? 1)) * mlpFlops(batch, [2 * c.latentDim, c.predictorHidden, c.actionDim]);
   // Time-to-reach: the goal frames encoded, and the head.
